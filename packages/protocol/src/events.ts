@@ -1,0 +1,30 @@
+/**
+ * Event names on the wire. The first six are the tutorial's contract and never change;
+ * every new event follows the same snake_case style.
+ */
+export const ClientEvent = {
+  /** `{ message }` → everyone gets `new_message`. */
+  SendMessage: 'send_message',
+  /** `{ username }` → everyone gets `username_updated`. */
+  UpdateUsername: 'update_username',
+} as const;
+export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
+
+export const ServerEvent = {
+  /** Broadcast to everyone, the newcomer included, when someone comes online. */
+  UserJoined: 'user_joined',
+  /** Broadcast to everyone when someone goes offline. */
+  UserLeft: 'user_left',
+  /** Sent to the newcomer alone: the name (and avatar) the server gave it. */
+  SetUsername: 'set_username',
+  /** Broadcast to everyone, the sender included. */
+  NewMessage: 'new_message',
+  /** Broadcast to everyone after a rename. */
+  UsernameUpdated: 'username_updated',
+  /**
+   * Sent to one client alone when a request it made without an ack callback was refused,
+   * so tutorial-era clients (which never pass acks) still learn why.
+   */
+  RequestRefused: 'request_refused',
+} as const;
+export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];

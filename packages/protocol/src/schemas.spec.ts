@@ -1,0 +1,107 @@
+import { describe, expect, it } from '@jest/globals';
+
+import {
+  ErrorCode,
+  MESSAGE_MAX_LENGTH,
+  USERNAME_MAX_LENGTH,
+  parsePayload,
+  sendMessagePayloadSchema,
+  updateUsernamePayloadSchema,
+  usernameKey,
+} from './index.js';
+
+describe('sendMessagePayloadSchema', () => {
+  const parse = (input: unknown) => parsePayload(sendMessagePayloadSchema, input);
+
+  it('accepts a message and keeps its inner spacing', () => {
+    expect(parse({ message: 'hello\n  world' })).toEqual({
+      ok: true,
+      data: { message: 'hello\n  world' },
+    });
+  });
+
+  it('ignores unknown fields so newer clients stay compatible', () => {
+    expect(parse({ message: 'hi', client_id: 'abc' })).toEqual({
+      ok: true,
+      data: { message: 'hi' },
+    });
+  });
+
+  it('drops control characters and trailing white space, unifies line endings', () => {
+    expect(parse({ message: '\n\n a\u0000b\r\nc\t \n' })).toEqual({
+      ok: true,
+      data: { message: ' ab\nc' },
+    });
+  });
+
+  it.each([
+    ['a missing field', {}],
+    ['a number', { message: 42 }],
+    ['null', null],
+    ['a string payload', 'hello'],
+    ['an array', [{ message: 'hi' }]],
+  ])('refuses %s as invalid_payload', (_label, input) => {
+    const result = parse(input);
+    expect(result).toMatchObject({ ok: false, error: ErrorCode.InvalidPayload });
+    expect(result.ok || result.message.length > 0).toBe(true);
+  });
+
+  it.each(['', '   ', '\n\t\n', '\u0000\u0001'])('refuses %j as empty_message', (message) => {
+    expect(parse({ message })).toMatchObject({ ok: false, error: ErrorCode.EmptyMessage });
+  });
+
+  it('accepts exactly the maximum length, counted in characters', () => {
+    const emoji = '😀'.repeat(MESSAGE_MAX_LENGTH);
+    expect(parse({ message: emoji })).toMatchObject({ ok: true });
+  });
+
+  it('refuses one character over the maximum as message_too_long', () => {
+    expect(parse({ message: 'x'.repeat(MESSAGE_MAX_LENGTH + 1) })).toEqual({
+      ok: false,
+      error: ErrorCode.MessageTooLong,
+      message: `A message can be at most ${MESSAGE_MAX_LENGTH} characters long.`,
+    });
+  });
+});
+
+describe('updateUsernamePayloadSchema', () => {
+  const parse = (input: unknown) => parsePayload(updateUsernamePayloadSchema, input);
+
+  it('trims and composes the name (NFC)', () => {
+    expect(parse({ username: '  Zoe\u0301  ' })).toEqual({ ok: true, data: { username: 'Zoé' } });
+  });
+
+  it('accepts the longest allowed name', () => {
+    expect(parse({ username: 'n'.repeat(USERNAME_MAX_LENGTH) })).toMatchObject({ ok: true });
+  });
+
+  it.each([
+    ['empty', ''],
+    ['only spaces', '    '],
+    ['too long', 'n'.repeat(USERNAME_MAX_LENGTH + 1)],
+    ['a control character', 'Ada\u0007'],
+    ['a newline', 'Ada\nLovelace'],
+    ['a zero-width space', 'A\u200Bda'],
+    ['a bidi override', '\u202Eada'],
+  ])('refuses a name that is %s as name_invalid', (_label, username) => {
+    expect(parse({ username })).toMatchObject({ ok: false, error: ErrorCode.NameInvalid });
+  });
+
+  it.each(['System', 'ADMIN', ' admin '])('refuses the reserved name %j', (username) => {
+    expect(parse({ username })).toMatchObject({ ok: false, error: ErrorCode.NameReserved });
+  });
+
+  it.each([{}, { username: 7 }, { username: null }, undefined])(
+    'refuses %j as invalid_payload',
+    (input) => {
+      expect(parse(input)).toMatchObject({ ok: false, error: ErrorCode.InvalidPayload });
+    },
+  );
+});
+
+describe('usernameKey', () => {
+  it('folds case and compatibility forms so look-alike names compare equal', () => {
+    expect(usernameKey('Ada')).toBe(usernameKey('aDA'));
+    expect(usernameKey('ＡＤＡ')).toBe(usernameKey('ada'));
+  });
+});
