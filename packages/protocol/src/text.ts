@@ -54,8 +54,8 @@ export function normalizeUsername(raw: string): string {
 
 // Controls, zero-width characters, bidirectional overrides and isolates, soft hyphen, BOM:
 // they make names that look alike or hide text, so they never belong in a name.
-// eslint-disable-next-line no-misleading-character-class -- lone joiners/selectors are what we refuse
 const FORBIDDEN_IN_USERNAME =
+  // eslint-disable-next-line no-misleading-character-class -- lone joiners/selectors are what we refuse
   /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u115F\u1160\u3164\uFFA0\u034F\u180B-\u180F\uFE00-\uFE0F]/u;
 
 /** The form two names are compared in: case- and compatibility-folded, so `Ada` and `ＡＤＡ` clash. */
