@@ -44,3 +44,11 @@ export interface SocketData {
   username: string;
   avatar: string;
 }
+
+/**
+ * The ack type of a client request, e.g. `AckOf<'send_message'>`. Socket.IO's own inference loses
+ * it under `socket.timeout(ms)`, so callers cast `emitWithAck`'s result to this.
+ */
+export type AckOf<E extends keyof ClientToServerEvents> = Parameters<
+  Parameters<ClientToServerEvents[E]>[1]
+>[0];

@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+
+import { Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+
+import { AppModule } from './app.module.js';
+import { ChatIoAdapter } from './chat/chat-io.adapter.js';
+import type { AppConfig } from './config/app-config.js';
+import { mountWebApp } from './web/web-app.js';
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Builds the whole application (HTTP, Socket.IO, web app) without listening; tests use it too. */
+export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  const logger = LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger,
+  });
+  app.disable('x-powered-by');
+  app.useWebSocketAdapter(new ChatIoAdapter(app));
+  mountWebApp(app, config.webDistDir, new Logger('WebApp'));
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,21 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+
+import { AvatarsModule } from './avatars/avatars.module.js';
+import { ChatModule } from './chat/chat.module.js';
+import { APP_CONFIG, type AppConfig } from './config/app-config.js';
+import { HealthController } from './health/health.controller.js';
+
+@Module({})
+export class AppModule {
+  /** The root module, given the configuration parsed at boot (never read from env later). */
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [AvatarsModule, ChatModule],
+      controllers: [HealthController],
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
+    };
+  }
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from '@jest/globals';
+
+import { InvalidConfigError, loadConfig } from './app-config.js';
+
+describe(loadConfig.name, () => {
+  it('uses the defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', logLevel: 'log' });
+    expect(config.webDistDir).toMatch(/web[/\\]dist$/);
+  });
+
+  it('reads PORT and HOST, treating empty values as unset', () => {
+    expect(loadConfig({ PORT: '8080', HOST: '127.0.0.1', LOG_LEVEL: '' })).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      logLevel: 'log',
+    });
+  });
+
+  it.each(['abc', '-1', '65536', '3.5'])('fails fast on PORT=%s, naming the variable', (port) => {
+    expect(() => loadConfig({ PORT: port })).toThrow(InvalidConfigError);
+    expect(() => loadConfig({ PORT: port })).toThrow(/PORT=/);
+  });
+
+  it('lists every bad variable at once', () => {
+    expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(/PORT=[\s\S]*LOG_LEVEL=/);
+  });
+});

@@ -1,0 +1,33 @@
+import type { AddressInfo } from 'node:net';
+
+import { Logger } from '@nestjs/common';
+
+import { createApp } from './app.factory.js';
+import { InvalidConfigError, loadConfig, type AppConfig } from './config/app-config.js';
+
+function readConfig(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof InvalidConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const app = await createApp(config);
+  await app.listen(config.port, config.host);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  // Tests and scripts read this line to find the port when PORT=0.
+  new Logger('Parley').log(`Listening on http://${shownHost}:${port}`);
+}
+
+main().catch((error: unknown) => {
+  console.error('Parley failed to start:', error);
+  process.exit(1);
+});

@@ -1,0 +1,104 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { AckOf, ClientToServerEvents, ServerToClientEvents } from '@parley/protocol';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+
+import { createApp } from '../../src/app.factory.js';
+import { loadConfig } from '../../src/config/app-config.js';
+
+export type ChatClient = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** The real application on an ephemeral port (never a fixed one), quiet unless it errors. */
+export async function startApp(env: NodeJS.ProcessEnv = {}): Promise<{
+  app: NestExpressApplication;
+  url: string;
+}> {
+  const app = await createApp(
+    loadConfig({ LOG_LEVEL: 'error', WEB_DIST_DIR: '/nonexistent', ...env }),
+  );
+  await app.listen(0, '127.0.0.1');
+  return { app, url: await app.getUrl() };
+}
+
+/** A connected client; by default WebSocket only, like a modern browser after the upgrade. */
+export async function connect(
+  url: string,
+  options: Partial<ManagerOptions & SocketOptions> = {},
+): Promise<ChatClient> {
+  const socket: ChatClient = io(url, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    ...options,
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
+
+type EventName = keyof ServerToClientEvents;
+type PayloadOf<E extends EventName> = Parameters<ServerToClientEvents[E]>[0];
+
+/** Resolves with the next `event` on `socket`, or rejects after `ms`. */
+export function waitFor<E extends EventName>(
+  socket: ChatClient,
+  event: E,
+  ms = 3000,
+): Promise<PayloadOf<E>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, listener as never);
+      reject(new Error(`Timed out waiting for ${event}`));
+    }, ms);
+    const listener = (payload: PayloadOf<E>) => {
+      clearTimeout(timer);
+      resolve(payload);
+    };
+    socket.once(event, listener as never);
+  });
+}
+
+/** Everything `socket` receives from now on, in order, as [event, payload] pairs. */
+export function record(socket: ChatClient): Array<[string, unknown]> {
+  const seen: Array<[string, unknown]> = [];
+  socket.onAny((event: string, payload: unknown) => seen.push([event, payload]));
+  return seen;
+}
+
+/** Waits until `predicate` holds, polling briefly; for counts of recorded events. */
+export async function until(predicate: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) {
+      throw new Error('Timed out waiting for a condition');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * A round trip through the server: once a later request's ack has come back, everything the
+ * server broadcast before it has reached every client too (one connection keeps order), so a
+ * negative check ("nothing was broadcast") needs no arbitrary sleep.
+ */
+export async function settle(...sockets: ChatClient[]): Promise<void> {
+  await Promise.all(sockets.map((socket) => request(socket, 'update_username', { username: '' })));
+}
+
+/**
+ * Emits a request with an ack and a timeout, typed with the protocol's ack. The payload is
+ * `unknown` on purpose: tests send malformed input as freely as a hostile client would.
+ */
+export function request<E extends keyof ClientToServerEvents>(
+  socket: ChatClient,
+  event: E,
+  payload: unknown,
+  ms = 3000,
+): Promise<AckOf<E>> {
+  // Untyped on purpose: the payload may be anything, and the ack type comes from the protocol.
+  const untyped = socket.timeout(ms) as unknown as {
+    emitWithAck: (event: string, payload: unknown) => Promise<AckOf<E>>;
+  };
+  return untyped.emitWithAck(event, payload);
+}

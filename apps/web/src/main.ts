@@ -1,0 +1,13 @@
+import { mount } from 'svelte';
+
+import './app.css';
+import App from './App.svelte';
+
+const target = document.getElementById('app');
+if (!target) {
+  throw new Error('Parley: the #app element is missing from index.html.');
+}
+
+const app = mount(App, { target });
+
+export default app;
