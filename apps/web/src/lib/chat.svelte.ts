@@ -170,7 +170,10 @@ class ChatClient {
     if (problem === ErrorCode.MessageTooLong) {
       const count = characterCount(message).toLocaleString();
       const max = MESSAGE_MAX_LENGTH.toLocaleString();
-      return ackError(problem, `That message is too long: ${count} characters, the limit is ${max}.`);
+      return ackError(
+        problem,
+        `That message is too long: ${count} characters, the limit is ${max}.`,
+      );
     }
     if (problem) {
       return ackError(problem);

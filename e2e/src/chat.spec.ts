@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+import { launchChromium, screenshot } from './support/browser.js';
+import { type RunningServer, startServer } from './support/server.js';
+
+const NAME = /^User_\d{4}$/;
+
+describe('Parley in a real browser (production build)', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  async function openChat(options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      ...options,
+    });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
+    await expect(myName(page)).resolves.toMatch(/\S/);
+    return page;
+  }
+
+  const myName = async (page: Page) =>
+    (await page.getByTestId('my-name').textContent())?.trim() ?? '';
+
+  async function send(page: Page, text: string): Promise<void> {
+    const input = page.getByTestId('composer-input');
+    await input.fill(text);
+    await input.press('Enter');
+  }
+
+  async function rename(page: Page, name: string): Promise<void> {
+    await page.getByTestId('rename-button').click();
+    const input = page.getByTestId('rename-input');
+    await input.fill(name);
+    await input.press('Enter');
+  }
+
+  const notices = (page: Page, kind: string) =>
+    page.locator(`[data-testid="notice"][data-kind="${kind}"]`);
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await Promise.all(contexts.map((context) => context.close()));
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('two people chat: names, avatars, renames and leaving show on both pages', async () => {
+    const ada = await openChat();
+    const bo = await openChat();
+    const adaName = await myName(ada);
+    const boName = await myName(bo);
+    expect(adaName).toMatch(NAME);
+    expect(boName).toMatch(NAME);
+    expect(adaName).not.toBe(boName);
+    await notices(ada, 'joined').filter({ hasText: boName }).waitFor();
+
+    // Ada sends; both see it with her name and avatar, set apart as hers on her page only.
+    await send(ada, 'Hello from a real browser 👋');
+    const onBo = bo.getByTestId('message').filter({ hasText: 'Hello from a real browser' });
+    const onAda = ada.getByTestId('message').filter({ hasText: 'Hello from a real browser' });
+    await onBo.waitFor();
+    await onAda.waitFor();
+    expect(await onBo.getByTestId('message-author').textContent()).toContain(adaName);
+    expect(await onBo.getAttribute('data-mine')).toBe('false');
+    expect(await onAda.getAttribute('data-mine')).toBe('true');
+    expect(await onBo.getByTestId('message-text').textContent()).toBe(
+      'Hello from a real browser 👋',
+    );
+    expect(await ada.getByTestId('composer-input').inputValue()).toBe('');
+
+    const avatarOnBo = onBo.getByTestId('message-avatar');
+    const avatarOnAda = onAda.getByTestId('message-avatar');
+    const avatarSrc = await avatarOnBo.getAttribute('src');
+    expect(avatarSrc).toMatch(new RegExp(`^/avatars/(lorelei|notionists)/${adaName}\\.svg$`));
+    expect(await avatarOnAda.getAttribute('src')).toBe(avatarSrc);
+    await avatarOnBo.evaluate((img: HTMLImageElement) => img.decode());
+    const loaded = await avatarOnBo.evaluate(
+      (img: HTMLImageElement) => img.complete && img.naturalWidth > 0,
+    );
+    expect(loaded).toBe(true);
+
+    // Shift+Enter makes a new line instead of sending.
+    const input = bo.getByTestId('composer-input');
+    await input.fill('first line');
+    await input.press('Shift+Enter');
+    await input.type('second line');
+    await input.press('Enter');
+    const multiLine = ada.getByTestId('message').filter({ hasText: 'second line' });
+    await multiLine.waitFor();
+    expect(await multiLine.getByTestId('message-text').textContent()).toBe(
+      'first line\nsecond line',
+    );
+
+    // A rename shows as a notice on both pages, and later messages carry the new name.
+    await rename(ada, 'Ada');
+    await notices(ada, 'renamed')
+      .filter({ hasText: `${adaName} is now Ada` })
+      .waitFor();
+    await notices(bo, 'renamed')
+      .filter({ hasText: `${adaName} is now Ada` })
+      .waitFor();
+    expect(await myName(ada)).toBe('Ada');
+    await send(ada, 'Renamed and still here');
+    const renamedMessage = bo.getByTestId('message').filter({ hasText: 'Renamed and still here' });
+    await renamedMessage.waitFor();
+    expect(await renamedMessage.getByTestId('message-author').textContent()).toContain('Ada');
+
+    await screenshot(ada, 'chat-wide-light');
+
+    // Bad input: a taken name is refused with a visible reason, and nobody else hears of it.
+    await rename(bo, 'ada');
+    const renameError = bo.getByTestId('rename-error');
+    await renameError.waitFor();
+    expect((await renameError.textContent())?.trim()).toMatch(/taken/i);
+    expect(await myName(bo)).toBe(boName);
+    expect(await notices(ada, 'renamed').count()).toBe(1);
+    await bo.getByTestId('rename-input').press('Escape');
+
+    // An empty message is never sent.
+    const before = await ada.getByTestId('message').count();
+    await send(bo, '   ');
+    await send(bo, 'after the blank one');
+    await ada.getByTestId('message').filter({ hasText: 'after the blank one' }).waitFor();
+    expect(await ada.getByTestId('message').count()).toBe(before + 1);
+
+    // Leaving shows on the other page.
+    await contexts[1]?.close();
+    await notices(ada, 'left').filter({ hasText: boName }).waitFor();
+  });
+
+  it('looks right in dark mode and on a phone', async () => {
+    const dark = await openChat({ colorScheme: 'dark' });
+    await send(dark, 'Good evening from the dark theme');
+    await dark.getByTestId('message').filter({ hasText: 'Good evening' }).waitFor();
+    await screenshot(dark, 'chat-wide-dark');
+
+    const phone = await openChat({
+      viewport: { width: 360, height: 740 },
+      isMobile: true,
+      hasTouch: true,
+      deviceScaleFactor: 2,
+    });
+    await send(phone, 'Hello from a small screen');
+    await phone.getByTestId('message').filter({ hasText: 'small screen' }).waitFor();
+    const overflow = await phone.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBe(0);
+    await expect(phone.getByTestId('composer-input').isVisible()).resolves.toBe(true);
+    await screenshot(phone, 'chat-phone');
+  });
+});
