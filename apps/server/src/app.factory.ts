@@ -18,7 +18,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     logger,
   });
   app.disable('x-powered-by');
-  app.useWebSocketAdapter(new ChatIoAdapter(app));
+  app.useWebSocketAdapter(new ChatIoAdapter(app, config.recoveryWindowMs));
   mountWebApp(app, config.webDistDir, new Logger('WebApp'));
   app.enableShutdownHooks();
   return app;

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   ErrorCode,
@@ -13,7 +13,8 @@ import { io } from 'socket.io-client';
 
 import {
   type ChatClient,
-  connect,
+  emitRaw,
+  join,
   record,
   request,
   settle,
@@ -30,29 +31,22 @@ describe('ChatGateway (real app, real sockets)', () => {
   let url: string;
   const clients: ChatClient[] = [];
 
-  async function joined(options?: Parameters<typeof connect>[1]) {
-    const socket = io(url, {
-      transports: ['websocket'],
-      forceNew: true,
-      reconnection: false,
-      ...options,
-    }) as ChatClient;
-    clients.push(socket);
-    const name = await waitFor(socket, 'set_username');
-    return { socket, username: name.username, avatar: name.avatar };
+  /** A fresh client (a new session) whose sockets are closed after the test. */
+  async function joined(options?: Parameters<typeof join>[1]) {
+    const client = await join(url, options);
+    clients.push(client.socket);
+    return client;
   }
 
-  beforeAll(async () => {
+  // A fresh app per test: names, presence and history never leak from one test to the next.
+  beforeEach(async () => {
     ({ app, url } = await startApp());
   });
 
-  afterEach(() => {
+  afterEach(async () => {
     for (const socket of clients.splice(0)) {
       socket.disconnect();
     }
-  });
-
-  afterAll(async () => {
     await app.close();
   });
 
@@ -73,8 +67,13 @@ describe('ChatGateway (real app, real sockets)', () => {
       expect(setUsernamePayloadSchema.parse(own)).toEqual(own);
       expect(own.username).toMatch(GENERATED_NAME);
       expect(own.avatar).toMatch(AVATAR_URL);
-      // Seed order: user_joined (to everyone, newcomer included), then set_username.
-      expect(seenByNewcomer.map(([event]) => event)).toEqual(['user_joined', 'set_username']);
+      // Seed order: user_joined (to everyone, newcomer included), then set_username; then history.
+      await until(() => seenByNewcomer.length === 3);
+      expect(seenByNewcomer.map(([event]) => event)).toEqual([
+        'user_joined',
+        'set_username',
+        'history',
+      ]);
       expect(seenByNewcomer[0]?.[1]).toEqual({ username: own.username, avatar: own.avatar });
 
       await until(() => seenByAda.length === 1);
@@ -112,8 +111,14 @@ describe('ChatGateway (real app, real sockets)', () => {
 
       const ack = await request(ada.socket, 'send_message', { message: 'Hello!' });
 
-      expect(ack).toEqual({ ok: true });
-      const expected = { username: ada.username, avatar: ada.avatar, message: 'Hello!' };
+      expect(ack).toEqual({ ok: true, id: expect.any(Number), ts: expect.any(Number) });
+      const expected = {
+        username: ada.username,
+        avatar: ada.avatar,
+        message: 'Hello!',
+        id: ack.ok ? ack.id : -1,
+        ts: ack.ok ? ack.ts : -1,
+      };
       expect(await toAda).toEqual(expected);
       expect(await toBo).toEqual(expected);
       expect(newMessagePayloadSchema.parse(expected)).toEqual(expected);
@@ -127,7 +132,7 @@ describe('ChatGateway (real app, real sockets)', () => {
       const sent = Array.from({ length: 200 }, (_, i) => `message ${i}`);
 
       for (const message of sent) {
-        ada.socket.emit('send_message', { message });
+        emitRaw(ada.socket, 'send_message', { message });
       }
 
       const texts = (seen: Array<[string, unknown]>) =>
@@ -170,7 +175,7 @@ describe('ChatGateway (real app, real sockets)', () => {
       const seenByBo = record(bo.socket);
       const refusal = waitFor(ada.socket, 'request_refused');
 
-      ada.socket.emit('send_message', { message: '   ' });
+      emitRaw(ada.socket, 'send_message', { message: '   ' });
 
       expect(await refusal).toEqual({
         event: 'send_message',
@@ -184,18 +189,18 @@ describe('ChatGateway (real app, real sockets)', () => {
     it('keeps serving everyone after garbage', async () => {
       const ada = await joined();
       const bo = await joined();
-      const raw = ada.socket as unknown as { emit: (...args: unknown[]) => void };
-      raw.emit('send_message');
-      raw.emit('send_message', null);
-      raw.emit('send_message', [1, 2, 3]);
-      raw.emit('send_message', { message: { nested: true } });
-      raw.emit('send_message', 1, 2, 3);
-      raw.emit('update_username', { username: ['x'] });
-      raw.emit('no_such_event', { message: 'hi' });
+      emitRaw(ada.socket, 'send_message');
+      emitRaw(ada.socket, 'send_message', null);
+      emitRaw(ada.socket, 'send_message', [1, 2, 3]);
+      emitRaw(ada.socket, 'send_message', { message: { nested: true } });
+      emitRaw(ada.socket, 'send_message', 1, 2, 3);
+      emitRaw(ada.socket, 'update_username', { username: ['x'] });
+      emitRaw(ada.socket, 'load_history', { before: 'x' });
+      emitRaw(ada.socket, 'no_such_event', { message: 'hi' });
 
       const toBo = waitFor(bo.socket, 'new_message');
       const ack = await request(ada.socket, 'send_message', { message: 'still here' });
-      expect(ack).toEqual({ ok: true });
+      expect(ack).toMatchObject({ ok: true });
       expect(await toBo).toMatchObject({ username: ada.username, message: 'still here' });
     });
 
@@ -205,12 +210,12 @@ describe('ChatGateway (real app, real sockets)', () => {
       const gone = new Promise<string>((resolve) => ada.socket.once('disconnect', resolve));
       const leftSeenByBo = waitFor(bo.socket, 'user_left');
 
-      ada.socket.emit('send_message', { message: 'x'.repeat(200_000) });
+      emitRaw(ada.socket, 'send_message', { message: 'x'.repeat(200_000) });
 
       expect(await gone).toBe('transport close');
       expect(await leftSeenByBo).toEqual({ username: ada.username });
       const ack = await request(bo.socket, 'send_message', { message: 'fine' });
-      expect(ack).toEqual({ ok: true });
+      expect(ack).toMatchObject({ ok: true });
     });
   });
 
@@ -230,7 +235,7 @@ describe('ChatGateway (real app, real sockets)', () => {
 
       const message = waitFor(bo.socket, 'new_message');
       await request(ada.socket, 'send_message', { message: 'I am Ada now' });
-      expect(await message).toEqual({
+      expect(await message).toMatchObject({
         username: 'Ada',
         avatar: ada.avatar,
         message: 'I am Ada now',
@@ -294,7 +299,7 @@ describe('ChatGateway (real app, real sockets)', () => {
       expect(seenByBo).toEqual([]);
       // The refused client keeps its name.
       const message = waitFor(bo.socket, 'new_message');
-      ada.socket.emit('send_message', { message: 'same name?' });
+      emitRaw(ada.socket, 'send_message', { message: 'same name?' });
       expect((await message).username).toBe(ada.username);
     });
   });
@@ -317,17 +322,17 @@ describe('ChatGateway (real app, real sockets)', () => {
 
       const toSeed = waitFor(seed.socket, 'new_message');
       const toPeer = waitFor(peer.socket, 'new_message');
-      seed.socket.emit('send_message', { message: 'hi from the tutorial' });
+      emitRaw(seed.socket, 'send_message', { message: 'hi from the tutorial' });
       const expected = {
         username: seed.username,
         avatar: seed.avatar,
         message: 'hi from the tutorial',
       };
-      expect(await toSeed).toEqual(expected);
-      expect(await toPeer).toEqual(expected);
+      expect(await toSeed).toMatchObject(expected);
+      expect(await toPeer).toEqual(await toSeed);
 
       const renamed = waitFor(peer.socket, 'username_updated');
-      seed.socket.emit('update_username', { username: 'Tutorial' });
+      emitRaw(seed.socket, 'update_username', { username: 'Tutorial' });
       expect(await renamed).toMatchObject({
         old_username: seed.username,
         new_username: 'Tutorial',

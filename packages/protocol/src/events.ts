@@ -7,6 +7,8 @@ export const ClientEvent = {
   SendMessage: 'send_message',
   /** `{ username }` → everyone gets `username_updated`. */
   UpdateUsername: 'update_username',
+  /** `{ before, limit? }` → ack with the messages just older than `before` (paging back). */
+  LoadHistory: 'load_history',
 } as const;
 export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
 
@@ -21,6 +23,11 @@ export const ServerEvent = {
   NewMessage: 'new_message',
   /** Broadcast to everyone after a rename. */
   UsernameUpdated: 'username_updated',
+  /**
+   * Sent to a client alone right after `set_username`: the newest messages, or exactly those it
+   * missed since the `auth.offset` it reconnected with.
+   */
+  History: 'history',
   /**
    * Sent to one client alone when a request it made without an ack callback was refused,
    * so tutorial-era clients (which never pass acks) still learn why.

@@ -14,3 +14,12 @@ export const RESERVED_USERNAMES: readonly string[] = [
   'server',
   'root',
 ];
+
+/** Messages sent to a newcomer on connect. */
+export const HISTORY_PAGE_SIZE = 50;
+/** Most messages one `load_history` request may return. */
+export const HISTORY_PAGE_MAX = 200;
+/** Longest `client_id` a client may attach to a message (ids are opaque, e.g. a UUID). */
+export const CLIENT_ID_MAX_LENGTH = 64;
+/** Longest session token the server will even look at. */
+export const SESSION_TOKEN_MAX_LENGTH = 128;

@@ -4,6 +4,8 @@ import {
   ErrorCode,
   MESSAGE_MAX_LENGTH,
   USERNAME_MAX_LENGTH,
+  handshakeAuthSchema,
+  loadHistoryPayloadSchema,
   parsePayload,
   sendMessagePayloadSchema,
   updateUsernamePayloadSchema,
@@ -21,10 +23,23 @@ describe('sendMessagePayloadSchema', () => {
   });
 
   it('ignores unknown fields so newer clients stay compatible', () => {
-    expect(parse({ message: 'hi', client_id: 'abc' })).toEqual({
+    expect(parse({ message: 'hi', color: 'red' })).toEqual({
       ok: true,
       data: { message: 'hi' },
     });
+  });
+
+  it('keeps a well-formed client_id and refuses a malformed one', () => {
+    expect(parse({ message: 'hi', client_id: 'a-1_B' })).toEqual({
+      ok: true,
+      data: { message: 'hi', client_id: 'a-1_B' },
+    });
+    for (const client_id of ['', 'x'.repeat(65), 'has space', 7, '<script>']) {
+      expect(parse({ message: 'hi', client_id })).toMatchObject({
+        ok: false,
+        error: ErrorCode.InvalidPayload,
+      });
+    }
   });
 
   it('drops control characters and trailing white space, unifies line endings', () => {
@@ -104,4 +119,56 @@ describe('usernameKey', () => {
     expect(usernameKey('Ada')).toBe(usernameKey('aDA'));
     expect(usernameKey('ＡＤＡ')).toBe(usernameKey('ada'));
   });
+});
+
+describe('handshakeAuthSchema', () => {
+  it('keeps a token and the last id seen, from server_offset or a numeric offset', () => {
+    expect(handshakeAuthSchema.parse({ session: 'tok', server_offset: '42' })).toEqual({
+      session: 'tok',
+      offset: 42,
+    });
+    expect(handshakeAuthSchema.parse({ offset: 7 })).toEqual({ session: undefined, offset: 7 });
+  });
+
+  it('prefers server_offset and ignores the string offset of connection state recovery', () => {
+    expect(handshakeAuthSchema.parse({ server_offset: 5, offset: 'Q8JsWCp', pid: 'x' })).toEqual({
+      session: undefined,
+      offset: 5,
+    });
+    expect(handshakeAuthSchema.parse({ offset: '1234' }).offset).toBeUndefined();
+  });
+
+  it.each([
+    undefined,
+    null,
+    'string',
+    [1, 2],
+    { session: 7, offset: -1 },
+    { session: 'x'.repeat(10_000), offset: 'abc' },
+    { session: { $ne: null }, offset: 1.5 },
+    { offset: Number.MAX_SAFE_INTEGER + 10 },
+  ])('drops garbage without throwing: %j', (auth) => {
+    const parsed = handshakeAuthSchema.parse(auth);
+    expect(parsed.session === undefined || typeof parsed.session === 'string').toBe(true);
+    expect(parsed.offset === undefined || Number.isSafeInteger(parsed.offset)).toBe(true);
+    expect(parsed.session?.length ?? 0).toBeLessThanOrEqual(128);
+  });
+});
+
+describe('loadHistoryPayloadSchema', () => {
+  it('accepts a positive id and an optional limit', () => {
+    expect(parsePayload(loadHistoryPayloadSchema, { before: 10, limit: 5 })).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it.each([{}, { before: 0 }, { before: -3 }, { before: '9' }, { before: 9, limit: 10_000 }])(
+    'refuses %j',
+    (input) => {
+      expect(parsePayload(loadHistoryPayloadSchema, input)).toMatchObject({
+        ok: false,
+        error: ErrorCode.InvalidPayload,
+      });
+    },
+  );
 });

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 
-import { MESSAGE_MAX_LENGTH } from './limits.js';
+import {
+  CLIENT_ID_MAX_LENGTH,
+  HISTORY_PAGE_MAX,
+  MESSAGE_MAX_LENGTH,
+  SESSION_TOKEN_MAX_LENGTH,
+} from './limits.js';
 import { checkMessage, checkUsername, normalizeMessage, normalizeUsername } from './text.js';
 import { DEFAULT_ERROR_MESSAGES, type ErrorCode } from './errors.js';
 
@@ -44,12 +49,54 @@ export const avatarSchema = z.string().min(1);
 // Client → server payloads
 // ---------------------------------------------------------------------------------------------
 
-export const sendMessagePayloadSchema = z.object({ message: messageTextSchema });
+/** A client's own id for one message, so a retried send is recognised and never doubled. */
+export const clientIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/, 'client_id may hold letters, digits, - and _ only')
+  .min(1)
+  .max(CLIENT_ID_MAX_LENGTH);
+
+/** Server ids of messages: positive integers that grow in the order the room sees messages. */
+export const messageIdSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+export const sendMessagePayloadSchema = z.object({
+  message: messageTextSchema,
+  client_id: clientIdSchema.optional(),
+});
+export const loadHistoryPayloadSchema = z.object({
+  before: messageIdSchema,
+  limit: z.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
+});
+
+const offsetSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * What a client may put in the Socket.IO handshake (`auth`). Parsed leniently: anything wrong is
+ * dropped (a bad token just gets a fresh identity, a bad offset a normal history), never refused.
+ *
+ * The last message id seen goes in `server_offset`. Socket.IO's connection state recovery puts
+ * its own string `offset` in the same object (and overwrites ours), so a numeric `offset` is
+ * honoured too, for clients that do not use recovery.
+ */
+export const handshakeAuthSchema = z
+  .object({
+    session: z.string().min(1).max(SESSION_TOKEN_MAX_LENGTH).optional().catch(undefined),
+    server_offset: z.coerce.number().pipe(offsetSchema).optional().catch(undefined),
+    offset: offsetSchema.optional().catch(undefined),
+  })
+  .catch({})
+  .transform(({ session, server_offset, offset }) => ({
+    session,
+    offset: server_offset ?? offset,
+  }));
+
 export const updateUsernamePayloadSchema = z.object({ username: usernameSchema });
 
 /** What a client may send (before normalising). */
 export type SendMessagePayload = z.input<typeof sendMessagePayloadSchema>;
 export type UpdateUsernamePayload = z.input<typeof updateUsernamePayloadSchema>;
+export type LoadHistoryPayload = z.input<typeof loadHistoryPayloadSchema>;
+export type HandshakeAuth = z.output<typeof handshakeAuthSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Server → client payloads
@@ -57,11 +104,30 @@ export type UpdateUsernamePayload = z.input<typeof updateUsernamePayloadSchema>;
 
 export const userJoinedPayloadSchema = z.object({ username: z.string(), avatar: avatarSchema });
 export const userLeftPayloadSchema = z.object({ username: z.string() });
-export const setUsernamePayloadSchema = z.object({ username: z.string(), avatar: avatarSchema });
+export const setUsernamePayloadSchema = z.object({
+  username: z.string(),
+  avatar: avatarSchema,
+  /** Opaque token: keep it (e.g. localStorage) and send it back as `auth.session`. */
+  session: z.string().optional(),
+});
 export const newMessagePayloadSchema = z.object({
   username: z.string(),
   avatar: avatarSchema,
   message: z.string(),
+  /** Server id, growing in the order the room sees messages. */
+  id: messageIdSchema,
+  /** Server time the message was stored, in milliseconds since the epoch. */
+  ts: z.number().int(),
+  /** The sender's own id for it, when it gave one (lets its tabs match pending sends). */
+  client_id: z.string().optional(),
+});
+export const historyPayloadSchema = z.object({
+  /** Oldest first, each shaped like `new_message`. */
+  messages: z.array(newMessagePayloadSchema),
+  /** Older messages exist before the first one (page back with `load_history`). */
+  has_more: z.boolean(),
+  /** The client asked to resume from an offset but missed more than could be replayed. */
+  truncated: z.boolean().optional(),
 });
 export const usernameUpdatedPayloadSchema = z.object({
   old_username: z.string(),
@@ -80,6 +146,7 @@ export type UserJoinedPayload = z.output<typeof userJoinedPayloadSchema>;
 export type UserLeftPayload = z.output<typeof userLeftPayloadSchema>;
 export type SetUsernamePayload = z.output<typeof setUsernamePayloadSchema>;
 export type NewMessagePayload = z.output<typeof newMessagePayloadSchema>;
+export type HistoryPayload = z.output<typeof historyPayloadSchema>;
 export type UsernameUpdatedPayload = z.output<typeof usernameUpdatedPayloadSchema>;
 export type RequestRefusedPayload = z.output<typeof requestRefusedPayloadSchema> & {
   error: ErrorCode;

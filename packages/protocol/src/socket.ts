@@ -1,6 +1,8 @@
 import type { Ack } from './ack.js';
 import type { ClientEvent, ServerEvent } from './events.js';
 import type {
+  HistoryPayload,
+  LoadHistoryPayload,
   NewMessagePayload,
   RequestRefusedPayload,
   SendMessagePayload,
@@ -11,18 +13,26 @@ import type {
   UsernameUpdatedPayload,
 } from './schemas.js';
 
-export type SendMessageAck = Ack;
+export type SendMessageAck = Ack<{ id: number; ts: number }>;
+export type LoadHistoryAck = Ack<{ messages: NewMessagePayload[]; has_more: boolean }>;
 export type UpdateUsernameAck = Ack<{ username: string }>;
 
-/** Events a client emits. The ack callback is optional: tutorial-era clients never pass one. */
+/**
+ * Events a client emits. Typed clients always pass the ack; on the wire it stays optional, since
+ * tutorial-era clients never pass one (they hear of refusals through `request_refused`).
+ */
 export interface ClientToServerEvents {
   [ClientEvent.SendMessage]: (
     payload: SendMessagePayload,
-    ack?: (res: SendMessageAck) => void,
+    ack: (res: SendMessageAck) => void,
   ) => void;
   [ClientEvent.UpdateUsername]: (
     payload: UpdateUsernamePayload,
-    ack?: (res: UpdateUsernameAck) => void,
+    ack: (res: UpdateUsernameAck) => void,
+  ) => void;
+  [ClientEvent.LoadHistory]: (
+    payload: LoadHistoryPayload,
+    ack: (res: LoadHistoryAck) => void,
   ) => void;
 }
 
@@ -34,6 +44,7 @@ export interface ServerToClientEvents {
   [ServerEvent.NewMessage]: (payload: NewMessagePayload) => void;
   [ServerEvent.UsernameUpdated]: (payload: UsernameUpdatedPayload) => void;
   [ServerEvent.RequestRefused]: (payload: RequestRefusedPayload) => void;
+  [ServerEvent.History]: (payload: HistoryPayload) => void;
 }
 
 /** Events between server nodes (none yet: a single node uses the in-memory adapter). */
@@ -41,14 +52,23 @@ export type InterServerEvents = Record<never, never>;
 
 /** What the server keeps on each socket (`socket.data`). */
 export interface SocketData {
+  /** Internal id of the session (never sent to anyone); presence is per session, not per socket. */
+  sessionId: string;
   username: string;
   avatar: string;
+  /** Session token to hand back in `set_username` (only set while connecting). */
+  sessionToken?: string;
+  /** Last message id the client saw, from `auth.offset`, for the resume on connect. */
+  resumeAfter?: number;
 }
 
 /**
  * The ack type of a client request, e.g. `AckOf<'send_message'>`. Socket.IO's own inference loses
  * it under `socket.timeout(ms)`, so callers cast `emitWithAck`'s result to this.
  */
-export type AckOf<E extends keyof ClientToServerEvents> = Parameters<
-  Parameters<ClientToServerEvents[E]>[1]
->[0];
+export type AckOf<E extends keyof ClientToServerEvents> = ClientToServerEvents[E] extends (
+  payload: never,
+  ack: (res: infer R) => void,
+) => void
+  ? R
+  : never;

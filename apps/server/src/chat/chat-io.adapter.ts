@@ -1,3 +1,4 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { ServerOptions } from 'socket.io';
 
@@ -9,9 +10,22 @@ import type { ServerOptions } from 'socket.io';
 export const MAX_HTTP_BUFFER_SIZE = 64 * 1024;
 
 export class ChatIoAdapter extends IoAdapter {
+  constructor(
+    app: INestApplicationContext,
+    private readonly recoveryWindowMs: number,
+  ) {
+    super(app);
+  }
+
   override createIOServer(port: number, options?: ServerOptions) {
     const limited: Partial<ServerOptions> = {
       ...options,
+      // Fast path for short drops: the socket keeps its id, data and missed packets. The app-level
+      // resume (`auth.offset`) covers everything else (restarts, long gaps).
+      connectionStateRecovery: {
+        maxDisconnectionDuration: this.recoveryWindowMs,
+        skipMiddlewares: true,
+      },
       maxHttpBufferSize: MAX_HTTP_BUFFER_SIZE,
       // The browser app bundles its client; nobody needs /socket.io/socket.io.js from us.
       serveClient: false,

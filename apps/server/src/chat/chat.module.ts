@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 
+import { MessagesModule } from '../messages/messages.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ChatGateway } from './chat.gateway.js';
 
 @Module({
-  imports: [UsersModule],
+  imports: [UsersModule, SessionsModule, MessagesModule],
   providers: [ChatGateway],
 })
 export class ChatModule {}

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { z } from 'zod';
@@ -19,6 +20,16 @@ const envSchema = z.object({
   /** Folder holding the built web app; served at `/` when it exists. */
   WEB_DIST_DIR: z.string().trim().min(1, 'must not be empty').default(DEFAULT_WEB_DIST_DIR),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  /** Folder for the SQLite database (created if missing). */
+  DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data'),
+  /** How long a session whose last tab closed still counts as online (reloads, flaky networks). */
+  PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+  /** A session unused this long is forgotten; its token then gets a fresh identity. */
+  SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Most messages replayed to a client resuming from `auth.offset`; past that it is told so. */
+  RESUME_MAX_MESSAGES: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** Window in which Socket.IO's connection state recovery restores a dropped socket. */
+  RECOVERY_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
 });
 
 export interface AppConfig {
@@ -26,6 +37,12 @@ export interface AppConfig {
   host: string;
   webDistDir: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  /** SQLite file, `:memory:` when DATA_DIR is `:memory:` (tests). */
+  databaseFile: string;
+  presenceGraceMs: number;
+  sessionTtlMs: number;
+  resumeMaxMessages: number;
+  recoveryWindowMs: number;
 }
 
 export class InvalidConfigError extends Error {
@@ -55,5 +72,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: parsed.HOST,
     webDistDir: parsed.WEB_DIST_DIR,
     logLevel: parsed.LOG_LEVEL,
+    databaseFile:
+      parsed.DATA_DIR === ':memory:' ? ':memory:' : resolve(parsed.DATA_DIR, 'parley.sqlite'),
+    presenceGraceMs: parsed.PRESENCE_GRACE_MS,
+    sessionTtlMs: parsed.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
+    resumeMaxMessages: parsed.RESUME_MAX_MESSAGES,
+    recoveryWindowMs: parsed.RECOVERY_WINDOW_MS,
   };
 }

@@ -1,8 +1,7 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { ErrorCode } from '@parley/protocol';
 
-import { AvatarsService } from '../avatars/avatars.service.js';
-import { UsersService } from './users.service.js';
+import { type Identity, UsersService } from './users.service.js';
 
 /** A random source that replays `values` (then repeats the last), to force collisions. */
 function scripted(...values: number[]): () => number {
@@ -11,119 +10,165 @@ function scripted(...values: number[]): () => number {
 }
 
 /** Value of Math.random() that makes the service pick `User_<n>`. */
-// Each connect draws once per name attempt, then once for the avatar style.
 const pick = (n: number) => (n - 1000 + 0.5) / 9000;
+const GRACE_MS = 5000;
+
+const identity = (sessionId: string, username: string): Identity => ({
+  sessionId,
+  username,
+  avatar: `/avatars/lorelei/${username}.svg`,
+});
 
 describe(UsersService.name, () => {
   let sut: UsersService;
+  const make = (random?: () => number) => new UsersService({ presenceGraceMs: GRACE_MS }, random);
 
   beforeEach(() => {
-    sut = new UsersService(new AvatarsService());
+    jest.useFakeTimers();
+    sut = make();
   });
 
-  describe('connect', () => {
-    it('gives a User_NNNN name between 1000 and 9999 and a same-origin avatar', () => {
-      const user = sut.connect('s1');
-      expect(user.username).toMatch(/^User_\d{4}$/);
-      const n = Number(user.username.slice(5));
-      expect(n).toBeGreaterThanOrEqual(1000);
-      expect(n).toBeLessThanOrEqual(9999);
-      expect(user.avatar).toMatch(/^\/avatars\/(lorelei|notionists)\/User_\d{4}\.svg$/);
-    });
+  afterEach(() => {
+    sut.onModuleDestroy();
+    jest.useRealTimers();
+  });
 
-    it('covers both ends of the range', () => {
-      expect(new UsersService(new AvatarsService(), scripted(0)).connect('a').username).toBe(
-        'User_1000',
-      );
-      expect(new UsersService(new AvatarsService(), scripted(0.99999)).connect('a').username).toBe(
-        'User_9999',
-      );
+  describe('generateUsername', () => {
+    it('gives User_NNNN between 1000 and 9999', () => {
+      const name = sut.generateUsername();
+      expect(name).toMatch(/^User_\d{4}$/);
+      expect(Number(name.slice(5))).toBeGreaterThanOrEqual(1000);
+      expect(Number(name.slice(5))).toBeLessThanOrEqual(9999);
+      expect(make(scripted(0)).generateUsername()).toBe('User_1000');
+      expect(make(scripted(0.99999)).generateUsername()).toBe('User_9999');
     });
 
     it('never hands out a name already online, drawing again on a collision', () => {
-      sut = new UsersService(
-        new AvatarsService(),
-        scripted(pick(1234), 0, pick(1234), pick(4321), 0),
-      );
-      expect(sut.connect('a').username).toBe('User_1234');
-      expect(sut.connect('b').username).toBe('User_4321');
+      sut = make(scripted(pick(1234), pick(1234), pick(4321)));
+      sut.attach('a', identity('s1', sut.generateUsername()));
+      expect(sut.generateUsername()).toBe('User_4321');
     });
 
     it('avoids a generated name that someone chose by hand, in any case', () => {
-      sut = new UsersService(
-        new AvatarsService(),
-        scripted(pick(2000), 0, pick(5000), pick(5001), 0),
-      );
-      sut.connect('a'); // User_2000
-      expect(sut.rename('a', 'user_5000')).toMatchObject({ ok: true });
-      expect(sut.connect('b').username).toBe('User_5001');
+      sut = make(scripted(pick(5000), pick(5001)));
+      sut.attach('a', identity('s1', 'user_5000'));
+      expect(sut.generateUsername()).toBe('User_5001');
     });
 
     it('still finds the free names when the random draws keep colliding', () => {
-      sut = new UsersService(new AvatarsService(), scripted(pick(1000)));
+      sut = make(scripted(pick(1000)));
       const names = new Set<string>();
       for (let i = 0; i < 50; i++) {
-        names.add(sut.connect(`s${i}`).username);
+        const name = sut.generateUsername();
+        names.add(name);
+        sut.attach(`socket-${i}`, identity(`s${i}`, name));
       }
       expect(names.size).toBe(50);
     });
+  });
 
-    it('returns the same user for a socket already registered', () => {
-      expect(sut.connect('a')).toBe(sut.connect('a'));
+  describe('attach', () => {
+    it('brings a session online with its remembered identity', () => {
+      const result = sut.attach('a', identity('s1', 'Ada'));
+      expect(result).toMatchObject({ cameOnline: true, nameChanged: false });
+      expect(result.user).toMatchObject({ sessionId: 's1', username: 'Ada' });
+      expect(sut.get('a')?.sessionId).toBe('s1');
+    });
+
+    it('treats a second tab of the same session as the same user', () => {
+      sut.attach('tab-1', identity('s1', 'Ada'));
+      const second = sut.attach('tab-2', identity('s1', 'Ada'));
+      expect(second.cameOnline).toBe(false);
+      expect([...second.user.sockets]).toEqual(['tab-1', 'tab-2']);
       expect(sut.online()).toHaveLength(1);
+    });
+
+    it('gives a fresh name when the remembered one is held by someone else online', () => {
+      sut.attach('a', identity('s1', 'Ada'));
+      const result = sut.attach('b', identity('s2', 'ADA'));
+      expect(result.nameChanged).toBe(true);
+      expect(result.user.username).toMatch(/^User_\d{4}$/);
     });
   });
 
-  describe('disconnect', () => {
-    it('forgets the user and frees the name', () => {
-      const { username } = sut.connect('a');
-      expect(sut.disconnect('a')).toMatchObject({ username });
-      expect(sut.get('a')).toBeUndefined();
-      expect(sut.isTaken(username)).toBe(false);
+  describe('detach', () => {
+    it('keeps the session online through the grace period, then announces it offline', () => {
+      const offline: Identity[] = [];
+      sut.onWentOffline((user) => offline.push(user));
+      sut.attach('a', identity('s1', 'Ada'));
+
+      sut.detach('a');
+      jest.advanceTimersByTime(GRACE_MS - 1);
+      expect(offline).toEqual([]);
+      expect(sut.isTaken('Ada')).toBe(true);
+
+      jest.advanceTimersByTime(1);
+      expect(offline).toEqual([identity('s1', 'Ada')]);
+      expect(sut.isTaken('Ada')).toBe(false);
+      expect(sut.online()).toEqual([]);
     });
 
-    it('returns undefined for an unknown socket', () => {
-      expect(sut.disconnect('nobody')).toBeUndefined();
+    it('does not announce a reload: a socket of the session back within the grace period', () => {
+      const offline: Identity[] = [];
+      sut.onWentOffline((user) => offline.push(user));
+      sut.attach('a', identity('s1', 'Ada'));
+      sut.detach('a');
+      jest.advanceTimersByTime(GRACE_MS / 2);
+      expect(sut.attach('b', identity('s1', 'Ada')).cameOnline).toBe(false);
+      jest.advanceTimersByTime(GRACE_MS * 2);
+      expect(offline).toEqual([]);
+    });
+
+    it('waits for the last tab of a session', () => {
+      const offline: Identity[] = [];
+      sut.onWentOffline((user) => offline.push(user));
+      sut.attach('tab-1', identity('s1', 'Ada'));
+      sut.attach('tab-2', identity('s1', 'Ada'));
+      sut.detach('tab-1');
+      jest.advanceTimersByTime(GRACE_MS * 2);
+      expect(offline).toEqual([]);
+      sut.detach('tab-2');
+      jest.advanceTimersByTime(GRACE_MS);
+      expect(offline).toHaveLength(1);
+    });
+
+    it('ignores an unknown socket', () => {
+      expect(sut.detach('nobody')).toBeUndefined();
     });
   });
 
   describe('rename', () => {
-    it('renames and reports the old name', () => {
-      const { username } = sut.connect('a');
+    it('renames the session and reports the old name', () => {
+      sut.attach('a', identity('s1', 'User_1234'));
       expect(sut.rename('a', 'Ada')).toMatchObject({
         ok: true,
-        oldUsername: username,
+        oldUsername: 'User_1234',
         changed: true,
       });
       expect(sut.get('a')?.username).toBe('Ada');
-      expect(sut.isTaken(username)).toBe(false);
+      expect(sut.isTaken('User_1234')).toBe(false);
       expect(sut.isTaken('ADA')).toBe(true);
     });
 
-    it('should reject a name another user holds, case-insensitively', () => {
-      sut.connect('a');
-      sut.connect('b');
-      sut.rename('a', 'Ada');
+    it('should reject a name another session holds, case- and width-insensitively', () => {
+      sut.attach('a', identity('s1', 'Ada'));
+      sut.attach('b', identity('s2', 'Bo'));
       expect(sut.rename('b', 'aDa')).toMatchObject({ ok: false, error: ErrorCode.NameTaken });
       expect(sut.rename('b', 'ＡＤＡ')).toMatchObject({ ok: false, error: ErrorCode.NameTaken });
     });
 
-    it('lets a user change the case of its own name', () => {
-      sut.connect('a');
-      sut.rename('a', 'ada');
-      expect(sut.rename('a', 'Ada')).toMatchObject({ ok: true, changed: true });
-      expect(sut.get('a')?.username).toBe('Ada');
+    it('lets a session change the case of its own name, from any of its tabs', () => {
+      sut.attach('tab-1', identity('s1', 'ada'));
+      sut.attach('tab-2', identity('s1', 'ada'));
+      expect(sut.rename('tab-2', 'Ada')).toMatchObject({ ok: true, changed: true });
+      expect(sut.get('tab-1')?.username).toBe('Ada');
     });
 
-    it('reports no change for the same name', () => {
-      const { username } = sut.connect('a');
-      expect(sut.rename('a', username)).toMatchObject({ ok: true, changed: false });
-    });
-
-    it('keeps the avatar', () => {
-      const { avatar } = sut.connect('a');
-      sut.rename('a', 'Ada');
-      expect(sut.get('a')?.avatar).toBe(avatar);
+    it('reports no change for the same name, and keeps the avatar', () => {
+      sut.attach('a', identity('s1', 'Ada'));
+      expect(sut.rename('a', 'Ada')).toMatchObject({ ok: true, changed: false });
+      sut.rename('a', 'Grace');
+      expect(sut.get('a')?.avatar).toBe('/avatars/lorelei/Ada.svg');
     });
 
     it('refuses an unknown socket without inventing a user', () => {

@@ -1,104 +1,161 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, Optional } from '@nestjs/common';
 import { ackError, type AckError, ErrorCode, usernameKey } from '@parley/protocol';
 
-import { AvatarsService } from '../avatars/avatars.service.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
-/** Source of randomness, injectable so tests can make name and avatar choices predictable. */
+/** Source of randomness, injectable so tests can make name choices predictable. */
 export const RANDOM = Symbol('RANDOM');
 export type RandomSource = () => number;
 
-export interface OnlineUser {
-  socketId: string;
+/** Who a session says it is when one of its sockets connects. */
+export interface Identity {
+  sessionId: string;
   username: string;
   avatar: string;
 }
 
+/** A session that is online: one person, however many tabs (sockets) it has open. */
+export interface OnlineUser extends Identity {
+  sockets: ReadonlySet<string>;
+}
+
+export interface AttachResult {
+  user: OnlineUser;
+  /** The session was offline: announce it (`user_joined`). */
+  cameOnline: boolean;
+  /** Its remembered name was taken meanwhile, so it got a fresh one (to be saved). */
+  nameChanged: boolean;
+}
+
 export type RenameResult =
   { ok: true; user: OnlineUser; oldUsername: string; changed: boolean } | AckError;
+
+interface Presence extends Identity {
+  sockets: Set<string>;
+  offlineTimer?: NodeJS.Timeout;
+}
 
 const GENERATED_MIN = 1000;
 const GENERATED_MAX = 9999;
 const RANDOM_ATTEMPTS = 32;
 
 /**
- * Who is online, keyed by socket, with names unique among them (compared case- and
- * compatibility-folded). Holds the naming rules; the gateway only relays.
+ * Who is online. Presence is per session, not per socket: several tabs are one user, and a
+ * session whose last socket closed stays online for a grace period, so reloads and flaky
+ * networks cause no left/joined noise. Names are unique among online sessions, compared
+ * case- and compatibility-folded; the naming rules live here, the gateway only relays.
  */
 @Injectable()
-export class UsersService {
-  private readonly bySocket = new Map<string, OnlineUser>();
-  /** usernameKey → socket id, for O(1) uniqueness checks. */
-  private readonly byName = new Map<string, string>();
+export class UsersService implements OnModuleDestroy {
+  private readonly bySession = new Map<string, Presence>();
+  private readonly sessionBySocket = new Map<string, string>();
+  /** usernameKey → session id, for O(1) uniqueness checks. */
+  private readonly sessionByName = new Map<string, string>();
+  private readonly wentOfflineListeners: Array<(user: Identity) => void> = [];
   private readonly random: RandomSource;
+  private readonly graceMs: number;
 
   constructor(
-    private readonly avatars: AvatarsService,
+    @Inject(APP_CONFIG) config: Pick<AppConfig, 'presenceGraceMs'>,
     @Optional() @Inject(RANDOM) random?: RandomSource,
   ) {
+    this.graceMs = config.presenceGraceMs;
     this.random = random ?? Math.random;
   }
 
-  /** Registers a new connection under a fresh `User_NNNN` name and a random avatar. */
-  connect(socketId: string): OnlineUser {
-    const existing = this.bySocket.get(socketId);
-    if (existing) {
-      return existing;
-    }
-    const username = this.generateUsername();
-    const avatar = this.avatars.urlFor(this.avatars.randomStyle(this.random), username);
-    const user: OnlineUser = { socketId, username, avatar };
-    this.bySocket.set(socketId, user);
-    this.byName.set(usernameKey(username), socketId);
-    return user;
+  /** Called once a session has been offline for the whole grace period. */
+  onWentOffline(listener: (user: Identity) => void): void {
+    this.wentOfflineListeners.push(listener);
   }
 
-  /** Forgets a connection; returns who it was, or undefined if it was never registered. */
-  disconnect(socketId: string): OnlineUser | undefined {
-    const user = this.bySocket.get(socketId);
+  /** Adds a socket to its session, bringing the session online if it was not. */
+  attach(socketId: string, identity: Identity): AttachResult {
+    const online = this.bySession.get(identity.sessionId);
+    if (online) {
+      clearTimeout(online.offlineTimer);
+      online.offlineTimer = undefined;
+      online.sockets.add(socketId);
+      this.sessionBySocket.set(socketId, online.sessionId);
+      return { user: online, cameOnline: false, nameChanged: false };
+    }
+    const nameChanged = this.isTaken(identity.username, identity.sessionId);
+    const user: Presence = {
+      ...identity,
+      username: nameChanged ? this.generateUsername() : identity.username,
+      sockets: new Set([socketId]),
+    };
+    this.bySession.set(user.sessionId, user);
+    this.sessionBySocket.set(socketId, user.sessionId);
+    this.sessionByName.set(usernameKey(user.username), user.sessionId);
+    return { user, cameOnline: true, nameChanged };
+  }
+
+  /**
+   * Removes a socket. When it was its session's last one, the session goes offline after the
+   * grace period unless a socket of it comes back first. Returns the session, if known.
+   */
+  detach(socketId: string): OnlineUser | undefined {
+    const sessionId = this.sessionBySocket.get(socketId);
+    if (sessionId === undefined) {
+      return undefined;
+    }
+    this.sessionBySocket.delete(socketId);
+    const user = this.bySession.get(sessionId);
     if (!user) {
       return undefined;
     }
-    this.bySocket.delete(socketId);
-    this.byName.delete(usernameKey(user.username));
+    user.sockets.delete(socketId);
+    if (user.sockets.size === 0 && !user.offlineTimer) {
+      user.offlineTimer = setTimeout(() => this.goOffline(user), this.graceMs);
+      user.offlineTimer.unref();
+    }
     return user;
   }
 
   get(socketId: string): OnlineUser | undefined {
-    return this.bySocket.get(socketId);
+    const sessionId = this.sessionBySocket.get(socketId);
+    return sessionId === undefined ? undefined : this.bySession.get(sessionId);
   }
 
+  getSession(sessionId: string): OnlineUser | undefined {
+    return this.bySession.get(sessionId);
+  }
+
+  /** Sessions online now (including those within their grace period). */
   online(): OnlineUser[] {
-    return [...this.bySocket.values()];
+    return [...this.bySession.values()];
   }
 
-  isTaken(username: string, exceptSocketId?: string): boolean {
-    const holder = this.byName.get(usernameKey(username));
-    return holder !== undefined && holder !== exceptSocketId;
+  isTaken(username: string, exceptSessionId?: string): boolean {
+    const holder = this.sessionByName.get(usernameKey(username));
+    return holder !== undefined && holder !== exceptSessionId;
   }
 
   /**
-   * Renames a connection to an already normalised and rule-checked name (the protocol schema
-   * does that). Refuses a name someone else online uses; a change of case of one's own name is fine.
+   * Renames the session of a socket to an already normalised and rule-checked name (the protocol
+   * schema does that). Refuses a name another online session uses; changing the case of one's
+   * own name is fine.
    */
   rename(socketId: string, username: string): RenameResult {
-    const user = this.bySocket.get(socketId);
+    const user = this.bySession.get(this.sessionBySocket.get(socketId) ?? '');
     if (!user) {
       return ackError(ErrorCode.Internal);
     }
-    if (this.isTaken(username, socketId)) {
+    if (this.isTaken(username, user.sessionId)) {
       return ackError(ErrorCode.NameTaken, `“${username}” is already taken by someone online.`);
     }
     const oldUsername = user.username;
     if (oldUsername === username) {
       return { ok: true, user, oldUsername, changed: false };
     }
-    this.byName.delete(usernameKey(oldUsername));
+    this.sessionByName.delete(usernameKey(oldUsername));
     user.username = username;
-    this.byName.set(usernameKey(username), socketId);
+    this.sessionByName.set(usernameKey(username), user.sessionId);
     return { ok: true, user, oldUsername, changed: true };
   }
 
-  private generateUsername(): string {
+  /** A fresh `User_NNNN` (1000-9999) that no online session uses. */
+  generateUsername(): string {
     const span = GENERATED_MAX - GENERATED_MIN + 1;
     for (let attempt = 0; attempt < RANDOM_ATTEMPTS; attempt++) {
       const candidate = `User_${GENERATED_MIN + Math.floor(this.random() * span)}`;
@@ -120,6 +177,24 @@ export class UsersService {
       if (!this.isTaken(candidate)) {
         return candidate;
       }
+    }
+  }
+
+  onModuleDestroy(): void {
+    for (const user of this.bySession.values()) {
+      clearTimeout(user.offlineTimer);
+    }
+  }
+
+  private goOffline(user: Presence): void {
+    if (user.sockets.size > 0 || this.bySession.get(user.sessionId) !== user) {
+      return;
+    }
+    this.bySession.delete(user.sessionId);
+    this.sessionByName.delete(usernameKey(user.username));
+    const { sessionId, username, avatar } = user;
+    for (const listener of this.wentOfflineListeners) {
+      listener({ sessionId, username, avatar });
     }
   }
 }

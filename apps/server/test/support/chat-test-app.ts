@@ -1,5 +1,10 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { AckOf, ClientToServerEvents, ServerToClientEvents } from '@parley/protocol';
+import type {
+  AckOf,
+  ClientToServerEvents,
+  HistoryPayload,
+  ServerToClientEvents,
+} from '@parley/protocol';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 
 import { createApp } from '../../src/app.factory.js';
@@ -13,7 +18,14 @@ export async function startApp(env: NodeJS.ProcessEnv = {}): Promise<{
   url: string;
 }> {
   const app = await createApp(
-    loadConfig({ LOG_LEVEL: 'error', WEB_DIST_DIR: '/nonexistent', ...env }),
+    loadConfig({
+      LOG_LEVEL: 'error',
+      WEB_DIST_DIR: '/nonexistent',
+      DATA_DIR: ':memory:',
+      // Short enough for tests to see `user_left`, long enough for a reconnect to beat it.
+      PRESENCE_GRACE_MS: '300',
+      ...env,
+    }),
   );
   await app.listen(0, '127.0.0.1');
   return { app, url: await app.getUrl() };
@@ -101,4 +113,38 @@ export function request<E extends keyof ClientToServerEvents>(
     emitWithAck: (event: string, payload: unknown) => Promise<AckOf<E>>;
   };
   return untyped.emitWithAck(event, payload);
+}
+
+/** Emits like the seed's page does: no ack, and any payload, well-formed or not. */
+export function emitRaw(socket: ChatClient, event: string, ...args: unknown[]): void {
+  (socket as unknown as { emit: (event: string, ...args: unknown[]) => void }).emit(event, ...args);
+}
+
+export interface Joined {
+  socket: ChatClient;
+  username: string;
+  avatar: string;
+  /** The session token the server issued (or restored). */
+  session: string;
+  history: HistoryPayload;
+}
+
+/**
+ * Connects a client the way the web app does and waits for its name and history. Listeners are
+ * attached before the connection starts, so nothing sent on connect is missed.
+ */
+export async function join(
+  url: string,
+  options: Partial<ManagerOptions & SocketOptions> = {},
+): Promise<Joined> {
+  const socket: ChatClient = io(url, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    ...options,
+  });
+  const name = waitFor(socket, 'set_username');
+  const history = waitFor(socket, 'history');
+  const { username, avatar, session } = await name;
+  return { socket, username, avatar, session: session ?? '', history: await history };
 }

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+
+import { AvatarsModule } from '../avatars/avatars.module.js';
+import { StorageModule } from '../storage/storage.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { SessionsService } from './sessions.service.js';
+
+@Module({
+  imports: [AvatarsModule, StorageModule, UsersModule],
+  providers: [SessionsService],
+  exports: [SessionsService],
+})
+export class SessionsModule {}

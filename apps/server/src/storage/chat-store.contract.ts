@@ -1,0 +1,122 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+
+import type { ChatStore, NewStoredMessage } from './chat-store.js';
+
+/**
+ * The behaviour every {@link ChatStore} must have. Each implementation's spec calls this with a
+ * factory giving a fresh, empty store.
+ */
+export function describeChatStoreContract(
+  name: string,
+  createEmptyStore: () => Promise<ChatStore>,
+): void {
+  describe(`${name} (ChatStore contract)`, () => {
+    let store: ChatStore;
+    let clock = 1_700_000_000_000;
+
+    const message = (overrides: Partial<NewStoredMessage> = {}): NewStoredMessage => ({
+      ts: clock++,
+      sessionId: 'session-a',
+      clientId: null,
+      username: 'Ada',
+      avatar: '/avatars/lorelei/Ada.svg',
+      message: 'hello',
+      ...overrides,
+    });
+
+    async function appendMany(count: number): Promise<number[]> {
+      const ids: number[] = [];
+      for (let i = 0; i < count; i++) {
+        ids.push((await store.appendMessage(message({ message: `m${i}` }))).message.id);
+      }
+      return ids;
+    }
+
+    beforeEach(async () => {
+      store = await createEmptyStore();
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('gives increasing ids in the order messages are appended, and keeps every field', async () => {
+      const first = await store.appendMessage(message({ message: 'one' }));
+      const second = await store.appendMessage(message({ message: 'two', clientId: 'c2' }));
+      expect(first.duplicate).toBe(false);
+      expect(second.message.id).toBeGreaterThan(first.message.id);
+      const { messages } = await store.latestMessages(10);
+      expect(messages).toEqual([first.message, second.message]);
+      expect(messages[1]).toMatchObject({ message: 'two', clientId: 'c2', sessionId: 'session-a' });
+    });
+
+    it('stores a client_id once per session and returns the original on a retry', async () => {
+      const original = await store.appendMessage(message({ clientId: 'abc', message: 'once' }));
+      const retry = await store.appendMessage(message({ clientId: 'abc', message: 'once' }));
+      expect(retry).toEqual({ message: original.message, duplicate: true });
+      expect((await store.latestMessages(10)).messages).toHaveLength(1);
+    });
+
+    it('keeps client_ids of different sessions apart', async () => {
+      await store.appendMessage(message({ clientId: 'same', sessionId: 'a' }));
+      const other = await store.appendMessage(message({ clientId: 'same', sessionId: 'b' }));
+      expect(other.duplicate).toBe(false);
+    });
+
+    it('pages the newest messages, oldest first, and says whether older ones exist', async () => {
+      const ids = await appendMany(5);
+      expect(await store.latestMessages(3)).toMatchObject({
+        messages: ids.slice(2).map((id) => ({ id })),
+        more: true,
+      });
+      expect((await store.latestMessages(5)).more).toBe(false);
+      expect(await store.latestMessages(10)).toMatchObject({ more: false });
+    });
+
+    it('pages back before an id', async () => {
+      const ids = await appendMany(6);
+      const page = await store.messagesBefore(ids[4]!, 2);
+      expect(page.messages.map((m) => m.id)).toEqual([ids[2], ids[3]]);
+      expect(page.more).toBe(true);
+      const first = await store.messagesBefore(ids[2]!, 5);
+      expect(first.messages.map((m) => m.id)).toEqual([ids[0], ids[1]]);
+      expect(first.more).toBe(false);
+    });
+
+    it('pages forward after an id, for resuming', async () => {
+      const ids = await appendMany(6);
+      const page = await store.messagesAfter(ids[1]!, 3);
+      expect(page.messages.map((m) => m.id)).toEqual([ids[2], ids[3], ids[4]]);
+      expect(page.more).toBe(true);
+      expect(await store.messagesAfter(ids[5]!, 3)).toEqual({ messages: [], more: false });
+      expect((await store.messagesAfter(0, 10)).messages).toHaveLength(6);
+    });
+
+    it('is empty when new', async () => {
+      expect(await store.latestMessages(50)).toEqual({ messages: [], more: false });
+      expect(await store.messagesBefore(100, 50)).toEqual({ messages: [], more: false });
+    });
+
+    it('finds a session by token hash until it expires, and updates it', async () => {
+      const now = Date.now();
+      await store.createSession(
+        { id: 's1', username: 'User_1234', avatar: '/a.svg', createdAt: now, lastSeenAt: now },
+        'hash-1',
+      );
+      expect(await store.findSession('hash-1', now - 1000)).toMatchObject({
+        id: 's1',
+        username: 'User_1234',
+      });
+      expect(await store.findSession('hash-2', 0)).toBeUndefined();
+      expect(await store.findSession('hash-1', now + 1)).toBeUndefined();
+
+      await store.updateSessionIdentity('s1', 'Ada', '/b.svg');
+      await store.touchSession('s1', now + 5000);
+      expect(await store.findSession('hash-1', now + 1)).toMatchObject({
+        username: 'Ada',
+        avatar: '/b.svg',
+        lastSeenAt: now + 5000,
+      });
+    });
+  });
+}

@@ -1,0 +1,221 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+import Database from 'better-sqlite3';
+
+import type {
+  ChatStore,
+  MessagePage,
+  NewStoredMessage,
+  SessionRecord,
+  StoredMessage,
+} from './chat-store.js';
+
+/**
+ * Schema migrations, applied in order at boot; `PRAGMA user_version` remembers how far a file got.
+ * Append new steps, never edit old ones.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE sessions (
+     id            TEXT PRIMARY KEY,
+     token_hash    TEXT NOT NULL UNIQUE,
+     username      TEXT NOT NULL,
+     avatar        TEXT NOT NULL,
+     created_at    INTEGER NOT NULL,
+     last_seen_at  INTEGER NOT NULL
+   );
+   CREATE TABLE messages (
+     id          INTEGER PRIMARY KEY AUTOINCREMENT,
+     ts          INTEGER NOT NULL,
+     session_id  TEXT NOT NULL,
+     client_id   TEXT,
+     username    TEXT NOT NULL,
+     avatar      TEXT NOT NULL,
+     message     TEXT NOT NULL
+   );
+   CREATE UNIQUE INDEX messages_session_client ON messages (session_id, client_id)
+     WHERE client_id IS NOT NULL;`,
+];
+
+interface MessageRow {
+  id: number;
+  ts: number;
+  session_id: string;
+  client_id: string | null;
+  username: string;
+  avatar: string;
+  message: string;
+}
+
+interface SessionRow {
+  id: string;
+  username: string;
+  avatar: string;
+  created_at: number;
+  last_seen_at: number;
+}
+
+const toMessage = (row: MessageRow): StoredMessage => ({
+  id: row.id,
+  ts: row.ts,
+  sessionId: row.session_id,
+  clientId: row.client_id,
+  username: row.username,
+  avatar: row.avatar,
+  message: row.message,
+});
+
+const toSession = (row: SessionRow): SessionRecord => ({
+  id: row.id,
+  username: row.username,
+  avatar: row.avatar,
+  createdAt: row.created_at,
+  lastSeenAt: row.last_seen_at,
+});
+
+/**
+ * The embedded default store: one SQLite file in WAL mode. better-sqlite3 is synchronous; each
+ * statement is a prepared, indexed single-row write or range read (tens of microseconds), cheaper
+ * than handing work to a thread. `bench/` measures what a send costs with it on the path.
+ */
+export class SqliteChatStore implements ChatStore {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  /** `file` is a path, or `:memory:` for tests. */
+  constructor(file: string) {
+    if (file !== ':memory:') {
+      mkdirSync(dirname(file), { recursive: true });
+    }
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // WAL + NORMAL: durable across a process crash, may lose the last commits on power loss.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    this.statements = {
+      insertMessage: this.db.prepare<[number, string, string | null, string, string, string]>(
+        `INSERT INTO messages (ts, session_id, client_id, username, avatar, message)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      messageByClientId: this.db.prepare<[string, string], MessageRow>(
+        'SELECT * FROM messages WHERE session_id = ? AND client_id = ?',
+      ),
+      latest: this.db.prepare<[number], MessageRow>(
+        'SELECT * FROM messages ORDER BY id DESC LIMIT ?',
+      ),
+      before: this.db.prepare<[number, number], MessageRow>(
+        'SELECT * FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?',
+      ),
+      after: this.db.prepare<[number, number], MessageRow>(
+        'SELECT * FROM messages WHERE id > ? ORDER BY id ASC LIMIT ?',
+      ),
+      insertSession: this.db.prepare<[string, string, string, string, number, number]>(
+        `INSERT INTO sessions (id, token_hash, username, avatar, created_at, last_seen_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      sessionByToken: this.db.prepare<[string, number], SessionRow>(
+        'SELECT * FROM sessions WHERE token_hash = ? AND last_seen_at > ?',
+      ),
+      updateIdentity: this.db.prepare<[string, string, string]>(
+        'UPDATE sessions SET username = ?, avatar = ? WHERE id = ?',
+      ),
+      touch: this.db.prepare<[number, string]>('UPDATE sessions SET last_seen_at = ? WHERE id = ?'),
+    };
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    if (current > MIGRATIONS.length) {
+      throw new Error(
+        `The database schema (version ${current}) is newer than this server (${MIGRATIONS.length}).`,
+      );
+    }
+    for (let version = current; version < MIGRATIONS.length; version++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[version] ?? '');
+        this.db.pragma(`user_version = ${version + 1}`);
+      })();
+    }
+  }
+
+  appendMessage(input: NewStoredMessage): Promise<{ message: StoredMessage; duplicate: boolean }> {
+    if (input.clientId !== null) {
+      const existing = this.statements.messageByClientId.get(input.sessionId, input.clientId);
+      if (existing) {
+        return Promise.resolve({ message: toMessage(existing), duplicate: true });
+      }
+    }
+    const { lastInsertRowid } = this.statements.insertMessage.run(
+      input.ts,
+      input.sessionId,
+      input.clientId,
+      input.username,
+      input.avatar,
+      input.message,
+    );
+    return Promise.resolve({
+      message: { ...input, id: Number(lastInsertRowid) },
+      duplicate: false,
+    });
+  }
+
+  latestMessages(limit: number): Promise<MessagePage> {
+    const rows = this.statements.latest.all(limit + 1);
+    return Promise.resolve(page(rows.reverse(), limit, 'older'));
+  }
+
+  messagesBefore(beforeId: number, limit: number): Promise<MessagePage> {
+    const rows = this.statements.before.all(beforeId, limit + 1);
+    return Promise.resolve(page(rows.reverse(), limit, 'older'));
+  }
+
+  messagesAfter(afterId: number, limit: number): Promise<MessagePage> {
+    const rows = this.statements.after.all(afterId, limit + 1);
+    return Promise.resolve(page(rows, limit, 'newer'));
+  }
+
+  createSession(session: SessionRecord, tokenHash: string): Promise<void> {
+    this.statements.insertSession.run(
+      session.id,
+      tokenHash,
+      session.username,
+      session.avatar,
+      session.createdAt,
+      session.lastSeenAt,
+    );
+    return Promise.resolve();
+  }
+
+  findSession(tokenHash: string, seenAfter: number): Promise<SessionRecord | undefined> {
+    const row = this.statements.sessionByToken.get(tokenHash, seenAfter);
+    return Promise.resolve(row ? toSession(row) : undefined);
+  }
+
+  updateSessionIdentity(id: string, username: string, avatar: string): Promise<void> {
+    this.statements.updateIdentity.run(username, avatar, id);
+    return Promise.resolve();
+  }
+
+  touchSession(id: string, lastSeenAt: number): Promise<void> {
+    this.statements.touch.run(lastSeenAt, id);
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    if (this.db.open) {
+      this.db.close();
+    }
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Rows were fetched with one extra beyond `limit` to learn whether more exist. `rows` is oldest
+ * first; the extra row is the oldest one for an 'older' page and the newest for a 'newer' page.
+ */
+function page(rows: MessageRow[], limit: number, direction: 'older' | 'newer'): MessagePage {
+  const more = rows.length > limit;
+  const kept = more ? (direction === 'older' ? rows.slice(1) : rows.slice(0, limit)) : rows;
+  return { messages: kept.map(toMessage), more };
+}

@@ -1,0 +1,31 @@
+import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { ChatStore } from './chat-store.js';
+import { SqliteChatStore } from './sqlite-chat-store.js';
+
+/** Nest injection token for the {@link ChatStore}. */
+export const CHAT_STORE = Symbol('CHAT_STORE');
+
+/** Closes the store when the app shuts down, after the gateways stopped using it. */
+@Injectable()
+class ChatStoreCloser implements OnApplicationShutdown {
+  constructor(@Inject(CHAT_STORE) private readonly store: ChatStore) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+@Module({
+  providers: [
+    {
+      provide: CHAT_STORE,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): ChatStore => new SqliteChatStore(config.databaseFile),
+    },
+    ChatStoreCloser,
+  ],
+  exports: [CHAT_STORE],
+})
+export class StorageModule {}
