@@ -1,8 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type RunningServer, startServer } from '@parley/server/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import { launchChromium, screenshot } from './support/browser.js';
-import { type RunningServer, startServer } from './support/server.js';
 
 const NAME = /^User_\d{4}$/;
 
@@ -44,7 +48,7 @@ describe('Parley in a real browser (production build)', () => {
     page.locator(`[data-testid="notice"][data-kind="${kind}"]`);
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-e2e-')) });
     browser = await launchChromium();
   });
 

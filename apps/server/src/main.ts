@@ -1,7 +1,5 @@
 import type { AddressInfo } from 'node:net';
 
-import { Logger } from '@nestjs/common';
-
 import { createApp } from './app.factory.js';
 import { InvalidConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 
@@ -23,8 +21,9 @@ async function main(): Promise<void> {
   await app.listen(config.port, config.host);
   const { port } = app.getHttpServer().address() as AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  // Tests and scripts read this line to find the port when PORT=0.
-  new Logger('Parley').log(`Listening on http://${shownHost}:${port}`);
+  // Printed whatever LOG_LEVEL says: people need the address, and tests and scripts read this
+  // line to find the port when PORT=0.
+  process.stdout.write(`Parley: Listening on http://${shownHost}:${port}\n`);
 }
 
 main().catch((error: unknown) => {

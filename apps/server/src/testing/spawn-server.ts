@@ -1,11 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const SERVER_ENTRY = fileURLToPath(new URL('../../../apps/server/dist/main.js', import.meta.url));
+/** The built entry point, next to this file once compiled (`dist/testing` → `dist/main.js`). */
+const SERVER_ENTRY = fileURLToPath(new URL('../main.js', import.meta.url));
 const LISTENING = /Listening on (http:\/\/\S+)/;
 
 export interface RunningServer {
   url: string;
+  /** The server's process id, for benchmarks that read its CPU and memory. */
+  pid: number;
   output: () => string;
   stop: () => Promise<void>;
 }
@@ -13,6 +16,7 @@ export interface RunningServer {
 /**
  * Starts the production build exactly as users do (`node apps/server/dist/main.js`, which also
  * serves the built web app) on an ephemeral port, and resolves once it says where it listens.
+ * For out-of-process users: the browser tests and the benchmarks.
  */
 export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
   const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', SERVER_ENTRY], {
@@ -39,6 +43,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<RunningS
   });
   return {
     url,
+    pid: child.pid ?? -1,
     output: () => output,
     stop: () =>
       new Promise<void>((resolve) => {
