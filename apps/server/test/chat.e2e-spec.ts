@@ -118,6 +118,7 @@ describe('ChatGateway (real app, real sockets)', () => {
         message: 'Hello!',
         id: ack.ok ? ack.id : -1,
         ts: ack.ok ? ack.ts : -1,
+        user_id: ada.userId,
       };
       expect(await toAda).toEqual(expected);
       expect(await toBo).toEqual(expected);

@@ -87,6 +87,7 @@ describe('Delivery: history, resume, idempotent sends, sessions (real app, real 
         message: 'm10',
         id: ids[10],
         ts: expect.any(Number),
+        user_id: ada.userId,
       });
     });
 
@@ -300,6 +301,9 @@ describe('Delivery: history, resume, idempotent sends, sessions (real app, real 
       expect(reloaded.username).toBe('Ada');
       expect(reloaded.avatar).toBe(ada.avatar);
       expect(reloaded.session).toBe(ada.session);
+      expect(reloaded.userId).toBe(ada.userId);
+      expect(reloaded.userId).not.toBe(observer.userId);
+      expect(reloaded.userId).not.toContain(ada.session);
       await new Promise((resolve) => setTimeout(resolve, GRACE_MS * 2));
       await settle(observer.socket);
       expect(seen).toEqual([]);

@@ -107,8 +107,10 @@ export const userLeftPayloadSchema = z.object({ username: z.string() });
 export const setUsernamePayloadSchema = z.object({
   username: z.string(),
   avatar: avatarSchema,
-  /** Opaque token: keep it (e.g. localStorage) and send it back as `auth.session`. */
+  /** Opaque token: keep it (e.g. localStorage) and send it back as `auth.session`. Secret. */
   session: z.string().optional(),
+  /** Your public id: `new_message.user_id` equals it on your own messages, from any tab. */
+  user_id: z.string().optional(),
 });
 export const newMessagePayloadSchema = z.object({
   username: z.string(),
@@ -120,6 +122,11 @@ export const newMessagePayloadSchema = z.object({
   ts: z.number().int(),
   /** The sender's own id for it, when it gave one (lets its tabs match pending sends). */
   client_id: z.string().optional(),
+  /**
+   * Public id of the author's session: the same for all its messages whatever name it had, so
+   * clients can tell people (and their own messages) apart. Not a secret; reveals nothing.
+   */
+  user_id: z.string().optional(),
 });
 export const historyPayloadSchema = z.object({
   /** Oldest first, each shaped like `new_message`. */

@@ -28,6 +28,7 @@ import {
 
 import { MessagesService } from '../messages/messages.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { publicUserId } from '../users/public-user-id.js';
 import { UsersService } from '../users/users.service.js';
 import type { AckCallback, ChatServer, ChatSocket } from './chat.types.js';
 
@@ -88,7 +89,12 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       // Connection state recovery replayed what this socket missed; the client kept its state.
       return;
     }
-    socket.emit(ServerEvent.SetUsername, { username, avatar, session: sessionToken });
+    socket.emit(ServerEvent.SetUsername, {
+      username,
+      avatar,
+      session: sessionToken,
+      user_id: publicUserId(user.sessionId),
+    });
     this.sendHistory(socket, resumeAfter).catch((error: unknown) => {
       this.logFailure('history', error);
     });

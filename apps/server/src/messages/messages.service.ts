@@ -4,6 +4,7 @@ import { HISTORY_PAGE_SIZE, type NewMessagePayload } from '@parley/protocol';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { CHAT_STORE } from '../storage/storage.module.js';
 import type { ChatStore, StoredMessage } from '../storage/chat-store.js';
+import { publicUserId } from '../users/public-user-id.js';
 import type { Identity } from '../users/users.service.js';
 
 export interface PostResult {
@@ -25,6 +26,7 @@ export function toWireMessage(message: StoredMessage): NewMessagePayload {
     message: message.message,
     id: message.id,
     ts: message.ts,
+    user_id: publicUserId(message.sessionId),
   };
   if (message.clientId !== null) {
     wire.client_id = message.clientId;

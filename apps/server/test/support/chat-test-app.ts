@@ -126,6 +126,8 @@ export interface Joined {
   avatar: string;
   /** The session token the server issued (or restored). */
   session: string;
+  /** The session's public id, as `new_message.user_id` carries it. */
+  userId: string;
   history: HistoryPayload;
 }
 
@@ -145,6 +147,13 @@ export async function join(
   });
   const name = waitFor(socket, 'set_username');
   const history = waitFor(socket, 'history');
-  const { username, avatar, session } = await name;
-  return { socket, username, avatar, session: session ?? '', history: await history };
+  const { username, avatar, session, user_id } = await name;
+  return {
+    socket,
+    username,
+    avatar,
+    session: session ?? '',
+    userId: user_id ?? '',
+    history: await history,
+  };
 }
