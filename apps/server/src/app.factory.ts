@@ -7,6 +7,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { ChatIoAdapter } from './chat/chat-io.adapter.js';
 import type { AppConfig } from './config/app-config.js';
+import { securityHeaders } from './security/security-headers.js';
 import { mountWebApp } from './web/web-app.js';
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -18,7 +19,8 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     logger,
   });
   app.disable('x-powered-by');
-  app.useWebSocketAdapter(new ChatIoAdapter(app, config.recoveryWindowMs));
+  app.use(securityHeaders());
+  app.useWebSocketAdapter(new ChatIoAdapter(app, config));
   mountWebApp(app, config.webDistDir, new Logger('WebApp'));
   app.enableShutdownHooks();
   return app;

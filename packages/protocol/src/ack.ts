@@ -5,6 +5,8 @@ export interface AckError {
   ok: false;
   error: ErrorCode;
   message: string;
+  /** With `rate_limited`: milliseconds to wait before trying again. */
+  retry_after?: number;
 }
 
 /** A successful request, with whatever the request returns spread beside `ok`. */
@@ -16,6 +18,9 @@ export type Ack<T extends object = Record<never, never>> = AckOk<T> | AckError;
 export function ackError(
   error: ErrorCode,
   message: string = DEFAULT_ERROR_MESSAGES[error],
+  retryAfterMs?: number,
 ): AckError {
-  return { ok: false, error, message };
+  return retryAfterMs === undefined
+    ? { ok: false, error, message }
+    : { ok: false, error, message, retry_after: retryAfterMs };
 }

@@ -6,6 +6,10 @@ export const ErrorCode = {
   NameInvalid: 'name_invalid',
   NameTaken: 'name_taken',
   NameReserved: 'name_reserved',
+  /** Too many requests: wait `retry_after` milliseconds. */
+  RateLimited: 'rate_limited',
+  /** The request is well-formed but this client may not do it (e.g. not its message). */
+  NotAllowed: 'not_allowed',
   Internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -20,6 +24,8 @@ export const DEFAULT_ERROR_MESSAGES: Readonly<Record<ErrorCode, string>> = {
   name_invalid: 'That name cannot be used.',
   name_taken: 'Someone online already uses that name.',
   name_reserved: 'That name is reserved.',
+  rate_limited: 'You are going a bit fast. Please wait a moment.',
+  not_allowed: 'You are not allowed to do that.',
   internal_error: 'Something went wrong on our side. Please try again.',
 };
 

@@ -115,9 +115,39 @@ describe('updateUsernamePayloadSchema', () => {
 });
 
 describe('usernameKey', () => {
-  it('folds case and compatibility forms so look-alike names compare equal', () => {
-    expect(usernameKey('Ada')).toBe(usernameKey('aDA'));
-    expect(usernameKey('ＡＤＡ')).toBe(usernameKey('ada'));
+  it.each([
+    ['case', 'Ada', 'aDA'],
+    ['full-width letters', 'ＡＤＡ', 'ada'],
+    ['Cyrillic look-alikes', 'Ada', '\u0410d\u0430'],
+    ['digit one for letter l', 'User_1234', 'User_l234'],
+    ['inner spaces', 'Ada Lovelace', 'AdaLovelace'],
+    ['no-break spaces', 'Ada Lovelace', 'Ada\u00A0\u00A0Lovelace'],
+    ['rn for m', 'Emma', 'Ernrna'],
+  ])('makes names differing by %s clash', (_label, a, b) => {
+    expect(usernameKey(a)).toBe(usernameKey(b));
+  });
+
+  it('keeps different names apart', () => {
+    expect(usernameKey('Ada')).not.toBe(usernameKey('Bo'));
+    expect(usernameKey('User_1234')).not.toBe(usernameKey('User_1235'));
+  });
+});
+
+describe('normalizeUsername', () => {
+  it('collapses runs of spaces of any kind into one plain space', () => {
+    expect(
+      parsePayload(updateUsernamePayloadSchema, { username: 'Ada\u3000\u00A0 Lovelace' }),
+    ).toEqual({
+      ok: true,
+      data: { username: 'Ada Lovelace' },
+    });
+  });
+
+  it('refuses a look-alike of a reserved word', () => {
+    expect(parsePayload(updateUsernamePayloadSchema, { username: '\u0410dmin' })).toMatchObject({
+      ok: false,
+      error: ErrorCode.NameReserved,
+    });
   });
 });
 

@@ -18,18 +18,26 @@ function refuse(ctx: z.RefinementCtx, code: ErrorCode, message: string): void {
 // Building blocks
 // ---------------------------------------------------------------------------------------------
 
-/** Message text as a client sends it; the output is the normalised text the room will see. */
-export const messageTextSchema = z
-  .string()
-  .transform(normalizeMessage)
-  .superRefine((text, ctx) => {
-    const problem = checkMessage(text);
-    if (problem === 'message_too_long') {
-      refuse(ctx, problem, `A message can be at most ${MESSAGE_MAX_LENGTH} characters long.`);
-    } else if (problem) {
-      refuse(ctx, problem, DEFAULT_ERROR_MESSAGES[problem]);
-    }
-  });
+/**
+ * Message text as a client sends it, up to `maxLength` characters (a server may configure its
+ * own limit); the output is the normalised text the room will see.
+ */
+export function messageText(maxLength = MESSAGE_MAX_LENGTH) {
+  return z
+    .string()
+    .transform(normalizeMessage)
+    .superRefine((text, ctx) => {
+      const problem = checkMessage(text, maxLength);
+      if (problem === 'message_too_long') {
+        refuse(ctx, problem, `A message can be at most ${maxLength} characters long.`);
+      } else if (problem) {
+        refuse(ctx, problem, DEFAULT_ERROR_MESSAGES[problem]);
+      }
+    });
+}
+
+/** Message text under the default limit. */
+export const messageTextSchema = messageText();
 
 /** A display name as a client proposes it; the output is the normalised name. */
 export const usernameSchema = z
@@ -59,10 +67,12 @@ export const clientIdSchema = z
 /** Server ids of messages: positive integers that grow in the order the room sees messages. */
 export const messageIdSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
-export const sendMessagePayloadSchema = z.object({
-  message: messageTextSchema,
-  client_id: clientIdSchema.optional(),
-});
+/** `send_message` with a message limit of `maxLength` characters. */
+export function sendMessagePayload(maxLength = MESSAGE_MAX_LENGTH) {
+  return z.object({ message: messageText(maxLength), client_id: clientIdSchema.optional() });
+}
+
+export const sendMessagePayloadSchema = sendMessagePayload();
 export const loadHistoryPayloadSchema = z.object({
   before: messageIdSchema,
   limit: z.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
@@ -111,6 +121,8 @@ export const setUsernamePayloadSchema = z.object({
   session: z.string().optional(),
   /** Your public id: `new_message.user_id` equals it on your own messages, from any tab. */
   user_id: z.string().optional(),
+  /** This server's limits, where they differ from the protocol's defaults. */
+  limits: z.object({ message_max_length: z.number().int().positive() }).optional(),
 });
 export const newMessagePayloadSchema = z.object({
   username: z.string(),
@@ -147,6 +159,8 @@ export const requestRefusedPayloadSchema = z.object({
   event: z.string(),
   error: z.string(),
   message: z.string(),
+  /** With `rate_limited`: milliseconds to wait before trying again. */
+  retry_after: z.number().optional(),
 });
 
 export type UserJoinedPayload = z.output<typeof userJoinedPayloadSchema>;

@@ -60,6 +60,8 @@ export interface SocketData {
   sessionToken?: string;
   /** Last message id the client saw, from `auth.offset`, for the resume on connect. */
   resumeAfter?: number;
+  /** The client's address (for per-address limits). */
+  address?: string;
 }
 
 /**

@@ -1,3 +1,5 @@
+import unhomoglyph from 'unhomoglyph';
+
 import { ErrorCode } from './errors.js';
 import {
   MESSAGE_MAX_LENGTH,
@@ -47,9 +49,16 @@ export function checkMessage(
   return null;
 }
 
-/** A display name as stored: composed Unicode (NFC), no surrounding white space. */
+/**
+ * A display name as stored: composed Unicode (NFC), no surrounding white space, inner runs of
+ * spaces (any kind, e.g. no-break or ideographic) as one plain space. Line breaks and tabs stay,
+ * for {@link checkUsername} to refuse.
+ */
 export function normalizeUsername(raw: string): string {
-  return raw.normalize('NFC').trim();
+  return raw
+    .normalize('NFC')
+    .trim()
+    .replace(/\p{Zs}+/gu, ' ');
 }
 
 // Controls, zero-width characters, bidirectional overrides and isolates, soft hyphen, BOM:
@@ -58,9 +67,14 @@ const FORBIDDEN_IN_USERNAME =
   // eslint-disable-next-line no-misleading-character-class -- lone joiners/selectors are what we refuse
   /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u115F\u1160\u3164\uFFA0\u034F\u180B-\u180F\uFE00-\uFE0F]/u;
 
-/** The form two names are compared in: case- and compatibility-folded, so `Ada` and `ＡＤＡ` clash. */
+/**
+ * The form two names are compared in, so that look-alikes clash: compatibility-folded (`ＡＤＡ`),
+ * case-folded (`aDA`), without white space (`A da`), and mapped to Unicode's confusables
+ * skeleton by `unhomoglyph` (Cyrillic `Аda`, `User_l234` for `User_1234`).
+ */
 export function usernameKey(name: string): string {
-  return normalizeUsername(name).normalize('NFKC').toLowerCase();
+  const folded = name.normalize('NFKC').toLowerCase().replace(/\s+/gu, '');
+  return unhomoglyph(folded).toLowerCase();
 }
 
 export type UsernameProblem = typeof ErrorCode.NameInvalid | typeof ErrorCode.NameReserved;
@@ -88,8 +102,11 @@ export function checkUsername(normalized: string): UsernameCheck | null {
       message: 'A name cannot contain control, invisible or direction-changing characters.',
     };
   }
-  if (RESERVED_USERNAMES.includes(usernameKey(normalized))) {
+  if (RESERVED_KEYS.has(usernameKey(normalized))) {
     return { error: ErrorCode.NameReserved, message: `“${normalized}” is reserved.` };
   }
   return null;
 }
+
+// Compared in key form, so `Adm1n`-style look-alikes of a reserved word are caught as well.
+const RESERVED_KEYS = new Set(RESERVED_USERNAMES.map(usernameKey));

@@ -1,35 +1,53 @@
+import type { IncomingMessage } from 'node:http';
+
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { ServerOptions } from 'socket.io';
 
-/**
- * Engine-level limits. Frames are capped well below Socket.IO's 1 MB default: the largest valid
- * request is a 2000-character message (at most ~12 KB once JSON-escaped), and long-polling may
- * batch a few packets into one request.
- */
-export const MAX_HTTP_BUFFER_SIZE = 64 * 1024;
+import type { AppConfig } from '../config/app-config.js';
+import { isOriginAllowed } from '../security/origin-check.js';
 
+/**
+ * The largest frame a valid request needs: a message at the length limit with every character
+ * JSON-escaped (6 bytes), plus room for the envelope. Anything bigger is refused by the transport
+ * before it is even parsed (Socket.IO's default is 1 MB).
+ */
+export function maxFrameBytes(messageMaxLength: number): number {
+  return Math.max(16 * 1024, messageMaxLength * 6 + 4096);
+}
+
+/** Socket.IO server options that come from the configuration: limits, origins, recovery. */
 export class ChatIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
-    private readonly recoveryWindowMs: number,
+    private readonly config: AppConfig,
   ) {
     super(app);
   }
 
   override createIOServer(port: number, options?: ServerOptions) {
-    const limited: Partial<ServerOptions> = {
+    const { allowedOrigins, trustProxy } = this.config;
+    const configured: Partial<ServerOptions> = {
       ...options,
       // Fast path for short drops: the socket keeps its id, data and missed packets. The app-level
-      // resume (`auth.offset`) covers everything else (restarts, long gaps).
+      // resume (`auth.server_offset`) covers everything else (restarts, long gaps).
       connectionStateRecovery: {
-        maxDisconnectionDuration: this.recoveryWindowMs,
+        maxDisconnectionDuration: this.config.recoveryWindowMs,
         skipMiddlewares: true,
       },
-      maxHttpBufferSize: MAX_HTTP_BUFFER_SIZE,
+      maxHttpBufferSize: maxFrameBytes(this.config.messageMaxLength),
+      // WebSocket upgrades are not covered by CORS: check Origin on every handshake ourselves.
+      allowRequest: (request: IncomingMessage, callback) => {
+        const allowed = isOriginAllowed(request, allowedOrigins, trustProxy);
+        callback(allowed ? null : 'Origin not allowed', allowed);
+      },
+      // Long-polling from another allowed origin needs CORS headers; same origin needs none.
+      ...(allowedOrigins.length > 0
+        ? { cors: { origin: allowedOrigins.includes('*') ? true : allowedOrigins } }
+        : {}),
       // The browser app bundles its client; nobody needs /socket.io/socket.io.js from us.
       serveClient: false,
     };
-    return super.createIOServer(port, limited as ServerOptions);
+    return super.createIOServer(port, configured as ServerOptions);
   }
 }

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import {
   Ack,
   ConnectedSocket,
@@ -19,27 +19,31 @@ import {
   loadHistoryPayloadSchema,
   type LoadHistoryAck,
   parsePayload,
-  sendMessagePayloadSchema,
+  sendMessagePayload,
   type SendMessageAck,
   ServerEvent,
   updateUsernamePayloadSchema,
   type UpdateUsernameAck,
 } from '@parley/protocol';
 
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MessagesService } from '../messages/messages.service.js';
+import { clientAddress } from '../security/client-address.js';
+import { type LimitedAction, RateLimitsService } from '../security/rate-limits.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { publicUserId } from '../users/public-user-id.js';
 import { UsersService } from '../users/users.service.js';
 import type { AckCallback, ChatServer, ChatSocket } from './chat.types.js';
 
 /**
- * The Socket.IO edge of the chat: identifies sockets, parses what clients send with the
- * protocol's schemas, delegates the decisions to services, and relays the outcome.
+ * The Socket.IO edge of the chat: admits sockets, parses what clients send with the protocol's
+ * schemas, applies the limits, delegates the decisions to services, and relays the outcome.
  * No chat rules live here.
  */
 @WebSocketGateway()
 export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(ChatGateway.name);
+  private readonly sendMessageSchema;
 
   @WebSocketServer()
   private readonly server!: ChatServer;
@@ -48,22 +52,20 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly messages: MessagesService,
-  ) {}
+    private readonly limits: RateLimitsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.sendMessageSchema = sendMessagePayload(config.messageMaxLength);
+  }
 
   afterInit(server: ChatServer): void {
-    // Identify before the connection is accepted, so no request can arrive from a socket without
-    // an identity. Recovered sockets skip this (their `socket.data` is restored).
+    // Admit before the connection is accepted, so no request can arrive from a socket without an
+    // identity. Recovered sockets skip this (their `socket.data` is restored).
     server.use((socket, next) => {
-      this.sessions.handshake(socket.handshake.auth).then(
-        ({ identity, token, resumeAfter }) => {
-          Object.assign(socket.data, identity, { sessionToken: token, resumeAfter });
-          next();
-        },
-        (error: unknown) => {
-          this.logger.error('Handshake failed', error instanceof Error ? error.stack : error);
-          next(new Error(ErrorCode.Internal));
-        },
-      );
+      this.admit(socket).then(next, (error: unknown) => {
+        this.logFailure('handshake', error);
+        next(refusal(ackError(ErrorCode.Internal)));
+      });
     });
     this.users.onWentOffline(({ sessionId, username }) => {
       this.server.emit(ServerEvent.UserLeft, { username });
@@ -94,6 +96,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       avatar,
       session: sessionToken,
       user_id: publicUserId(user.sessionId),
+      limits: { message_max_length: this.config.messageMaxLength },
     });
     this.sendHistory(socket, resumeAfter).catch((error: unknown) => {
       this.logFailure('history', error);
@@ -111,8 +114,8 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     @MessageBody() body: unknown,
     @Ack() ack: AckCallback<SendMessageAck>,
   ): Promise<void> {
-    await this.handle(socket, ClientEvent.SendMessage, ack, async (): Promise<SendMessageAck> => {
-      const parsed = parsePayload(sendMessagePayloadSchema, body);
+    await this.handle(socket, ClientEvent.SendMessage, ack, 'message', async () => {
+      const parsed = parsePayload(this.sendMessageSchema, body);
       if (!parsed.ok) {
         return parsed;
       }
@@ -138,38 +141,33 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     @MessageBody() body: unknown,
     @Ack() ack: AckCallback<UpdateUsernameAck>,
   ): Promise<void> {
-    await this.handle(
-      socket,
-      ClientEvent.UpdateUsername,
-      ack,
-      async (): Promise<UpdateUsernameAck> => {
-        const parsed = parsePayload(updateUsernamePayloadSchema, body);
-        if (!parsed.ok) {
-          return parsed;
-        }
-        const result = this.users.rename(socket.id, parsed.data.username);
-        if (!result.ok) {
-          return result;
-        }
-        const { user, oldUsername, changed } = result;
-        if (changed) {
-          // Every tab of the session follows the new name.
-          for (const socketId of user.sockets) {
-            const tab = this.server.sockets.sockets.get(socketId);
-            if (tab) {
-              tab.data.username = user.username;
-            }
+    await this.handle(socket, ClientEvent.UpdateUsername, ack, 'rename', async () => {
+      const parsed = parsePayload(updateUsernamePayloadSchema, body);
+      if (!parsed.ok) {
+        return parsed;
+      }
+      const result = this.users.rename(socket.id, parsed.data.username);
+      if (!result.ok) {
+        return result;
+      }
+      const { user, oldUsername, changed } = result;
+      if (changed) {
+        // Every tab of the session follows the new name.
+        for (const socketId of user.sockets) {
+          const tab = this.server.sockets.sockets.get(socketId);
+          if (tab) {
+            tab.data.username = user.username;
           }
-          this.server.emit(ServerEvent.UsernameUpdated, {
-            old_username: oldUsername,
-            new_username: user.username,
-            avatar: user.avatar,
-          });
-          await this.sessions.saveIdentity(user);
         }
-        return { ok: true, username: user.username };
-      },
-    );
+        this.server.emit(ServerEvent.UsernameUpdated, {
+          old_username: oldUsername,
+          new_username: user.username,
+          avatar: user.avatar,
+        });
+        await this.sessions.saveIdentity(user);
+      }
+      return { ok: true, username: user.username };
+    });
   }
 
   @SubscribeMessage(ClientEvent.LoadHistory)
@@ -178,7 +176,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     @MessageBody() body: unknown,
     @Ack() ack: AckCallback<LoadHistoryAck>,
   ): Promise<void> {
-    await this.handle(socket, ClientEvent.LoadHistory, ack, async (): Promise<LoadHistoryAck> => {
+    await this.handle(socket, ClientEvent.LoadHistory, ack, undefined, async () => {
       const parsed = parsePayload(loadHistoryPayloadSchema, body);
       if (!parsed.ok) {
         return parsed;
@@ -186,6 +184,26 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       const page = await this.messages.before(parsed.data.before, parsed.data.limit);
       return { ok: true, messages: page.messages, has_more: page.hasMore };
     });
+  }
+
+  /** Connection limit per address, then the session: restored from its token, or a new one. */
+  private async admit(socket: ChatSocket): Promise<Error | undefined> {
+    const { handshake } = socket;
+    const address = clientAddress(handshake.address, handshake.headers, this.config.trustProxy);
+    const verdict = await this.limits.connect(address);
+    if (!verdict.ok) {
+      const seconds = Math.ceil(verdict.retryAfterMs / 1000);
+      return refusal(
+        ackError(
+          ErrorCode.RateLimited,
+          `Too many connections from your address. Try again in ${seconds} s.`,
+          verdict.retryAfterMs,
+        ),
+      );
+    }
+    const { identity, token, resumeAfter } = await this.sessions.handshake(handshake.auth);
+    Object.assign(socket.data, identity, { sessionToken: token, resumeAfter, address });
+    return undefined;
   }
 
   /** The newest messages, or exactly those missed since `resumeAfter`. */
@@ -203,18 +221,20 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   /**
    * Runs a request and answers it: through the ack when the client passed one, otherwise (the
-   * seed's clients never do) a refusal goes to that client alone as `request_refused`.
-   * An unexpected failure is logged and reported as `internal_error`, never as a stack trace.
+   * seed's clients never do) a refusal goes to that client alone as `request_refused`. A limited
+   * `action` is counted first and refused with `retry_after` when over the limit. An unexpected
+   * failure is logged and reported as `internal_error`, never as a stack trace.
    */
   private async handle<T extends { ok: true }>(
     socket: ChatSocket,
     event: ClientEventName,
     ack: AckCallback<T | AckError>,
+    action: LimitedAction | undefined,
     run: () => Promise<T | AckError>,
   ): Promise<void> {
     let response: T | AckError;
     try {
-      response = await run();
+      response = (action && (await this.limit(socket, action))) || (await run());
     } catch (error) {
       this.logFailure(event, error);
       response = ackError(ErrorCode.Internal);
@@ -222,15 +242,54 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     if (typeof ack === 'function') {
       ack(response);
     } else if (!response.ok) {
+      socket.emit(ServerEvent.RequestRefused, { event, ...withoutOk(response) });
+    }
+    if (!response.ok && response.error === ErrorCode.RateLimited) {
+      await this.strike(socket);
+    }
+  }
+
+  /** A refusal when the socket's session or address is over its limit for `action`. */
+  private async limit(socket: ChatSocket, action: LimitedAction): Promise<AckError | undefined> {
+    const { sessionId, address } = socket.data;
+    const verdict = await this.limits.consume(action, sessionId, address ?? 'unknown');
+    if (verdict.ok) {
+      return undefined;
+    }
+    const seconds = Math.ceil(verdict.retryAfterMs / 1000);
+    const what = action === 'message' ? 'messages' : 'name changes';
+    return ackError(
+      ErrorCode.RateLimited,
+      `Too many ${what}. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+      verdict.retryAfterMs,
+    );
+  }
+
+  /** Counts a rate-limited request; a client that keeps flooding is told why and disconnected. */
+  private async strike(socket: ChatSocket): Promise<void> {
+    if (socket.connected && (await this.limits.strike(socket.id))) {
       socket.emit(ServerEvent.RequestRefused, {
-        event,
-        error: response.error,
-        message: response.message,
+        event: 'connection',
+        error: ErrorCode.RateLimited,
+        message: 'Disconnected for sending too much. Reload the page to come back.',
       });
+      socket.disconnect(true);
     }
   }
 
   private logFailure(what: string, error: unknown): void {
     this.logger.error(`${what} failed`, error instanceof Error ? error.stack : error);
   }
+}
+
+function withoutOk({ ok: _ok, ...rest }: AckError): Omit<AckError, 'ok'> {
+  return rest;
+}
+
+/**
+ * A handshake refusal as Socket.IO clients receive it: `connect_error` with `err.message` the code
+ * and `err.data` the whole refusal (readable message, `retry_after`).
+ */
+function refusal(error: AckError): Error {
+  return Object.assign(new Error(error.error), { data: withoutOk(error) });
 }

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 
 import { MessagesModule } from '../messages/messages.module.js';
+import { SecurityModule } from '../security/security.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ChatGateway } from './chat.gateway.js';
 
 @Module({
-  imports: [UsersModule, SessionsModule, MessagesModule],
+  imports: [UsersModule, SessionsModule, MessagesModule, SecurityModule],
   providers: [ChatGateway],
 })
 export class ChatModule {}

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { MESSAGE_MAX_LENGTH } from '@parley/protocol';
 import { z } from 'zod';
 
 /** Nest injection token for the parsed {@link AppConfig}. */
@@ -30,6 +31,46 @@ const envSchema = z.object({
   RESUME_MAX_MESSAGES: z.coerce.number().int().min(1).max(10_000).default(500),
   /** Window in which Socket.IO's connection state recovery restores a dropped socket. */
   RECOVERY_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
+  /** Longest message, in characters. */
+  MESSAGE_MAX_LENGTH: z.coerce.number().int().min(1).max(20_000).default(MESSAGE_MAX_LENGTH),
+  /** Messages a session may send per second, steadily... */
+  MESSAGE_RATE_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(2),
+  /** ...plus this many more in a burst (refilled over 10 seconds). */
+  MESSAGE_BURST: z.coerce.number().int().min(0).max(100_000).default(10),
+  /** Renames a session may make per minute. */
+  RENAMES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(5),
+  /** An address may do this many times what one session may (people behind one NAT). */
+  PER_IP_MULTIPLIER: z.coerce.number().int().min(1).max(1000).default(4),
+  /** New connections per address per minute (reloads, tabs, several people behind one NAT). */
+  CONNECTIONS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  /** Refused requests within 10 seconds after which a flooding client is disconnected. */
+  FLOOD_DISCONNECT_AFTER: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  /**
+   * Origins (scheme://host[:port]) allowed to connect besides the server's own, comma-separated;
+   * `*` allows any. Browsers send Origin on WebSockets, and CORS does not guard them.
+   */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.union([
+          z.literal('*'),
+          z.url({ error: 'must be a list of origins like https://example.com' }),
+        ]),
+      ),
+    ),
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
+  TRUST_PROXY: z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true' || value === '1'),
 });
 
 export interface AppConfig {
@@ -43,6 +84,20 @@ export interface AppConfig {
   sessionTtlMs: number;
   resumeMaxMessages: number;
   recoveryWindowMs: number;
+  messageMaxLength: number;
+  limits: RateLimitConfig;
+  /** Extra origins allowed to connect (normalised `scheme://host[:port]`), or `*`. */
+  allowedOrigins: string[];
+  trustProxy: boolean;
+}
+
+export interface RateLimitConfig {
+  messagesPerSecond: number;
+  messageBurst: number;
+  renamesPerMinute: number;
+  perIpMultiplier: number;
+  connectionsPerMinute: number;
+  floodDisconnectAfter: number;
 }
 
 export class InvalidConfigError extends Error {
@@ -78,5 +133,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionTtlMs: parsed.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
     resumeMaxMessages: parsed.RESUME_MAX_MESSAGES,
     recoveryWindowMs: parsed.RECOVERY_WINDOW_MS,
+    messageMaxLength: parsed.MESSAGE_MAX_LENGTH,
+    limits: {
+      messagesPerSecond: parsed.MESSAGE_RATE_PER_SECOND,
+      messageBurst: parsed.MESSAGE_BURST,
+      renamesPerMinute: parsed.RENAMES_PER_MINUTE,
+      perIpMultiplier: parsed.PER_IP_MULTIPLIER,
+      connectionsPerMinute: parsed.CONNECTIONS_PER_MINUTE,
+      floodDisconnectAfter: parsed.FLOOD_DISCONNECT_AFTER,
+    },
+    allowedOrigins: parsed.ALLOWED_ORIGINS.map((origin) =>
+      origin === '*' ? origin : new URL(origin).origin,
+    ),
+    trustProxy: parsed.TRUST_PROXY,
   };
 }

@@ -24,6 +24,11 @@ export async function startApp(env: NodeJS.ProcessEnv = {}): Promise<{
       DATA_DIR: ':memory:',
       // Short enough for tests to see `user_left`, long enough for a reconnect to beat it.
       PRESENCE_GRACE_MS: '300',
+      // Generous limits: most tests are about behaviour, not flood control (abuse tests tighten them).
+      MESSAGE_RATE_PER_SECOND: '10000',
+      MESSAGE_BURST: '10000',
+      RENAMES_PER_MINUTE: '10000',
+      CONNECTIONS_PER_MINUTE: '10000',
       ...env,
     }),
   );
