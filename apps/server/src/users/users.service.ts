@@ -54,6 +54,8 @@ export class UsersService implements OnModuleDestroy {
   private readonly wentOfflineListeners: Array<(user: Identity) => void> = [];
   private readonly random: RandomSource;
   private readonly graceMs: number;
+  /** Set on shutdown: sockets closing then must not schedule announcements for later. */
+  private closing = false;
 
   constructor(
     @Inject(APP_CONFIG) config: Pick<AppConfig, 'presenceGraceMs'>,
@@ -105,7 +107,7 @@ export class UsersService implements OnModuleDestroy {
       return undefined;
     }
     user.sockets.delete(socketId);
-    if (user.sockets.size === 0 && !user.offlineTimer) {
+    if (user.sockets.size === 0 && !user.offlineTimer && !this.closing) {
       user.offlineTimer = setTimeout(() => this.goOffline(user), this.graceMs);
       user.offlineTimer.unref();
     }
@@ -181,6 +183,7 @@ export class UsersService implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    this.closing = true;
     for (const user of this.bySession.values()) {
       clearTimeout(user.offlineTimer);
     }
