@@ -17,7 +17,10 @@ if command -v apt-get >/dev/null 2>&1; then
   if [ "$as_root" != "none" ]; then
     echo "Installing Debian's chromium for the browser tests (once)…"
     $as_root apt-get update -qq
+    # The emoji font only makes screenshots honest (no empty boxes); the tests do not need it.
     $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji \
+      >/dev/null 2>&1 || true
     exit 0
   fi
 fi
