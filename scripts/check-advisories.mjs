@@ -37,7 +37,9 @@ const atLeast = (version, floor) => {
 
 const lock = readFileSync(new URL('../pnpm-lock.yaml', import.meta.url), 'utf8');
 const found = new Map();
-for (const [, name, version] of lock.matchAll(/^ {2}'?(@?[^@\s']+)@(\d+\.\d+\.\d+[^:'\s(]*)'?:/gm)) {
+for (const [, name, version] of lock.matchAll(
+  /^ {2}'?(@?[^@\s']+)@(\d+\.\d+\.\d+[^:'\s(]*)'?:/gm,
+)) {
   if (name in FLOORS) {
     found.set(`${name}@${version}`, [name, version]);
   }
