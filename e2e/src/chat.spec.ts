@@ -14,6 +14,8 @@ describe('Parley in a real browser (production build)', () => {
   let server: RunningServer;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
+  /** Console errors and uncaught exceptions of every page (CSP violations show up here). */
+  const pageErrors: string[] = [];
 
   async function openChat(options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
     const context = await browser.newContext({
@@ -22,6 +24,12 @@ describe('Parley in a real browser (production build)', () => {
     });
     contexts.push(context);
     const page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') {
+        pageErrors.push(message.text());
+      }
+    });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(server.url);
     await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
     await expect(myName(page)).resolves.toMatch(/\S/);
@@ -137,9 +145,12 @@ describe('Parley in a real browser (production build)', () => {
     await ada.getByTestId('message').filter({ hasText: 'after the blank one' }).waitFor();
     expect(await ada.getByTestId('message').count()).toBe(before + 1);
 
-    // Leaving shows on the other page.
+    // Leaving shows on the other page (after the presence grace period).
     await contexts[1]?.close();
-    await notices(ada, 'left').filter({ hasText: boName }).waitFor();
+    await notices(ada, 'left').filter({ hasText: boName }).waitFor({ timeout: 15_000 });
+
+    // The strict Content-Security-Policy held: nothing was blocked, nothing threw.
+    expect(pageErrors).toEqual([]);
   });
 
   it('looks right in dark mode and on a phone', async () => {
@@ -162,5 +173,6 @@ describe('Parley in a real browser (production build)', () => {
     expect(overflow).toBe(0);
     await expect(phone.getByTestId('composer-input').isVisible()).resolves.toBe(true);
     await screenshot(phone, 'chat-phone');
+    expect(pageErrors).toEqual([]);
   });
 });
