@@ -67,17 +67,31 @@ describe('ChatGateway (real app, real sockets)', () => {
       expect(setUsernamePayloadSchema.parse(own)).toEqual(own);
       expect(own.username).toMatch(GENERATED_NAME);
       expect(own.avatar).toMatch(AVATAR_URL);
-      // Seed order: user_joined (to everyone, newcomer included), then set_username; then history.
-      await until(() => seenByNewcomer.length === 3);
+      // Seed order: user_joined (to everyone, newcomer included), then set_username; then who is
+      // online and the history.
+      await until(() => seenByNewcomer.length === 4);
       expect(seenByNewcomer.map(([event]) => event)).toEqual([
         'user_joined',
         'set_username',
+        'user_list',
         'history',
       ]);
-      expect(seenByNewcomer[0]?.[1]).toEqual({ username: own.username, avatar: own.avatar });
+      expect(seenByNewcomer[2]?.[1]).toEqual({
+        users: expect.arrayContaining([
+          { username: own.username, avatar: own.avatar, user_id: own.user_id },
+          { username: ada.username, avatar: ada.avatar, user_id: ada.userId },
+        ]),
+      });
+      expect(seenByNewcomer[0]?.[1]).toEqual({
+        username: own.username,
+        avatar: own.avatar,
+        user_id: own.user_id,
+      });
 
       await until(() => seenByAda.length === 1);
-      expect(seenByAda).toEqual([['user_joined', { username: own.username, avatar: own.avatar }]]);
+      expect(seenByAda).toEqual([
+        ['user_joined', { username: own.username, avatar: own.avatar, user_id: own.user_id }],
+      ]);
       expect(userJoinedPayloadSchema.parse(seenByAda[0]?.[1])).toBeDefined();
       expect(own.username).not.toBe(ada.username);
     });
@@ -214,7 +228,7 @@ describe('ChatGateway (real app, real sockets)', () => {
       emitRaw(ada.socket, 'send_message', { message: 'x'.repeat(200_000) });
 
       expect(await gone).toBe('transport close');
-      expect(await leftSeenByBo).toEqual({ username: ada.username });
+      expect(await leftSeenByBo).toEqual({ username: ada.username, user_id: ada.userId });
       const ack = await request(bo.socket, 'send_message', { message: 'fine' });
       expect(ack).toMatchObject({ ok: true });
     });
@@ -230,7 +244,12 @@ describe('ChatGateway (real app, real sockets)', () => {
       const ack = await request(ada.socket, 'update_username', { username: '  Ada  ' });
 
       expect(ack).toEqual({ ok: true, username: 'Ada' });
-      const expected = { old_username: ada.username, new_username: 'Ada', avatar: ada.avatar };
+      const expected = {
+        old_username: ada.username,
+        new_username: 'Ada',
+        avatar: ada.avatar,
+        user_id: ada.userId,
+      };
       expect(await renamedForBo).toEqual(expected);
       expect(await renamedForAda).toEqual(expected);
 
@@ -262,7 +281,7 @@ describe('ChatGateway (real app, real sockets)', () => {
       await request(ada.socket, 'update_username', { username: 'Grace' });
       const left = waitFor(bo.socket, 'user_left');
       ada.socket.disconnect();
-      expect(await left).toEqual({ username: 'Grace' });
+      expect(await left).toEqual({ username: 'Grace', user_id: ada.userId });
 
       const ack = await request(bo.socket, 'update_username', { username: 'Grace' });
       expect(ack).toEqual({ ok: true, username: 'Grace' });
@@ -311,7 +330,7 @@ describe('ChatGateway (real app, real sockets)', () => {
       const bo = await joined();
       const left = waitFor(bo.socket, 'user_left');
       ada.socket.disconnect();
-      expect(await left).toEqual({ username: ada.username });
+      expect(await left).toEqual({ username: ada.username, user_id: ada.userId });
     });
   });
 
@@ -341,7 +360,7 @@ describe('ChatGateway (real app, real sockets)', () => {
 
       const left = waitFor(peer.socket, 'user_left');
       seed.socket.disconnect();
-      expect(await left).toEqual({ username: 'Tutorial' });
+      expect(await left).toEqual({ username: 'Tutorial', user_id: seed.userId });
     });
   });
 });

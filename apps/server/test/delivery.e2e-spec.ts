@@ -329,7 +329,7 @@ describe('Delivery: history, resume, idempotent sends, sessions (real app, real 
       tab2.socket.disconnect();
       await until(() => seen.some(([event]) => event === 'user_left'));
       expect(seen.map(([event]) => event)).toEqual(['username_updated', 'user_left']);
-      expect(seen[1]?.[1]).toEqual({ username: 'Tabs' });
+      expect(seen[1]?.[1]).toEqual({ username: 'Tabs', user_id: tab1.userId });
     });
 
     it('gives a fresh name when the remembered one was taken while away', async () => {

@@ -9,6 +9,8 @@ export const ClientEvent = {
   UpdateUsername: 'update_username',
   /** `{ before, limit? }` → ack with the messages just older than `before` (paging back). */
   LoadHistory: 'load_history',
+  /** `{ is_typing }`, volatile: the others get `user_typing`. */
+  Typing: 'typing',
 } as const;
 export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
 
@@ -28,6 +30,10 @@ export const ServerEvent = {
    * missed since the `auth.offset` it reconnected with.
    */
   History: 'history',
+  /** Sent to a client alone on connect: everyone online now. */
+  UserList: 'user_list',
+  /** To everyone but the typist's own tabs: someone started or stopped typing. */
+  UserTyping: 'user_typing',
   /**
    * Sent to one client alone when a request it made without an ack callback was refused,
    * so tutorial-era clients (which never pass acks) still learn why.

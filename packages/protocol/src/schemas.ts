@@ -73,6 +73,7 @@ export function sendMessagePayload(maxLength = MESSAGE_MAX_LENGTH) {
 }
 
 export const sendMessagePayloadSchema = sendMessagePayload();
+export const typingPayloadSchema = z.object({ is_typing: z.boolean() });
 export const loadHistoryPayloadSchema = z.object({
   before: messageIdSchema,
   limit: z.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
@@ -106,14 +107,37 @@ export const updateUsernamePayloadSchema = z.object({ username: usernameSchema }
 export type SendMessagePayload = z.input<typeof sendMessagePayloadSchema>;
 export type UpdateUsernamePayload = z.input<typeof updateUsernamePayloadSchema>;
 export type LoadHistoryPayload = z.input<typeof loadHistoryPayloadSchema>;
+export type TypingPayload = z.input<typeof typingPayloadSchema>;
 export type HandshakeAuth = z.output<typeof handshakeAuthSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Server → client payloads
 // ---------------------------------------------------------------------------------------------
 
-export const userJoinedPayloadSchema = z.object({ username: z.string(), avatar: avatarSchema });
-export const userLeftPayloadSchema = z.object({ username: z.string() });
+/** Public id of a session (see `new_message.user_id`). */
+const userIdSchema = z.string();
+
+export const userJoinedPayloadSchema = z.object({
+  username: z.string(),
+  avatar: avatarSchema,
+  user_id: userIdSchema.optional(),
+});
+export const userLeftPayloadSchema = z.object({
+  username: z.string(),
+  user_id: userIdSchema.optional(),
+});
+/** One person online. */
+export const onlineUserSchema = z.object({
+  username: z.string(),
+  avatar: avatarSchema,
+  user_id: userIdSchema,
+});
+export const userListPayloadSchema = z.object({ users: z.array(onlineUserSchema) });
+export const userTypingPayloadSchema = z.object({
+  username: z.string(),
+  user_id: userIdSchema,
+  is_typing: z.boolean(),
+});
 export const setUsernamePayloadSchema = z.object({
   username: z.string(),
   avatar: avatarSchema,
@@ -153,6 +177,7 @@ export const usernameUpdatedPayloadSchema = z.object({
   new_username: z.string(),
   /** Added field: lets clients keep the renamed user's avatar without a lookup. */
   avatar: avatarSchema.optional(),
+  user_id: userIdSchema.optional(),
 });
 export const requestRefusedPayloadSchema = z.object({
   /** The client event that was refused, e.g. `send_message`. */
@@ -168,6 +193,9 @@ export type UserLeftPayload = z.output<typeof userLeftPayloadSchema>;
 export type SetUsernamePayload = z.output<typeof setUsernamePayloadSchema>;
 export type NewMessagePayload = z.output<typeof newMessagePayloadSchema>;
 export type HistoryPayload = z.output<typeof historyPayloadSchema>;
+export type OnlineUser = z.output<typeof onlineUserSchema>;
+export type UserListPayload = z.output<typeof userListPayloadSchema>;
+export type UserTypingPayload = z.output<typeof userTypingPayloadSchema>;
 export type UsernameUpdatedPayload = z.output<typeof usernameUpdatedPayloadSchema>;
 export type RequestRefusedPayload = z.output<typeof requestRefusedPayloadSchema> & {
   error: ErrorCode;

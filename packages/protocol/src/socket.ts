@@ -7,6 +7,9 @@ import type {
   RequestRefusedPayload,
   SendMessagePayload,
   SetUsernamePayload,
+  TypingPayload,
+  UserListPayload,
+  UserTypingPayload,
   UpdateUsernamePayload,
   UserJoinedPayload,
   UserLeftPayload,
@@ -34,6 +37,8 @@ export interface ClientToServerEvents {
     payload: LoadHistoryPayload,
     ack: (res: LoadHistoryAck) => void,
   ) => void;
+  /** Fire and forget (send it volatile); no ack. */
+  [ClientEvent.Typing]: (payload: TypingPayload) => void;
 }
 
 /** Events the server emits. */
@@ -45,6 +50,8 @@ export interface ServerToClientEvents {
   [ServerEvent.UsernameUpdated]: (payload: UsernameUpdatedPayload) => void;
   [ServerEvent.RequestRefused]: (payload: RequestRefusedPayload) => void;
   [ServerEvent.History]: (payload: HistoryPayload) => void;
+  [ServerEvent.UserList]: (payload: UserListPayload) => void;
+  [ServerEvent.UserTyping]: (payload: UserTypingPayload) => void;
 }
 
 /** Events between server nodes (none yet: a single node uses the in-memory adapter). */

@@ -24,6 +24,7 @@ import {
   ServerEvent,
   updateUsernamePayloadSchema,
   type UpdateUsernameAck,
+  typingPayloadSchema,
 } from '@parley/protocol';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -31,7 +32,6 @@ import { MessagesService } from '../messages/messages.service.js';
 import { clientAddress } from '../security/client-address.js';
 import { type LimitedAction, RateLimitsService } from '../security/rate-limits.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
-import { publicUserId } from '../users/public-user-id.js';
 import { UsersService } from '../users/users.service.js';
 import type { AckCallback, ChatServer, ChatSocket } from './chat.types.js';
 
@@ -67,8 +67,8 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         next(refusal(ackError(ErrorCode.Internal)));
       });
     });
-    this.users.onWentOffline(({ sessionId, username }) => {
-      this.server.emit(ServerEvent.UserLeft, { username });
+    this.users.onWentOffline(({ sessionId, username, userId }) => {
+      this.server.emit(ServerEvent.UserLeft, { username, user_id: userId });
       this.sessions.touch(sessionId).catch((error: unknown) => this.logFailure('touch', error));
     });
   }
@@ -78,14 +78,16 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     socket.data.sessionToken = undefined;
     socket.data.resumeAfter = undefined;
     const { user, cameOnline, nameChanged } = this.users.attach(socket.id, socket.data);
-    const { username, avatar } = user;
+    const { username, avatar, userId } = user;
+    // One room per session: its tabs, so events about a person can skip that person's own tabs.
+    void socket.join(sessionRoom(user.sessionId));
     socket.data.username = username;
     if (nameChanged) {
       this.sessions.saveIdentity(user).catch((error: unknown) => this.logFailure('save', error));
     }
     // The seed's order: everyone (the newcomer too) hears of the join, then the newcomer its name.
     if (cameOnline) {
-      this.server.emit(ServerEvent.UserJoined, { username, avatar });
+      this.server.emit(ServerEvent.UserJoined, { username, avatar, user_id: userId });
     }
     if (socket.recovered) {
       // Connection state recovery replayed what this socket missed; the client kept its state.
@@ -95,8 +97,18 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       username,
       avatar,
       session: sessionToken,
-      user_id: publicUserId(user.sessionId),
+      user_id: userId,
       limits: { message_max_length: this.config.messageMaxLength },
+    });
+    socket.emit(ServerEvent.UserList, {
+      users: this.users
+        .online()
+        .map((online) => ({
+          username: online.username,
+          avatar: online.avatar,
+          user_id: online.userId,
+        }))
+        .sort((a, b) => a.username.localeCompare(b.username)),
     });
     this.sendHistory(socket, resumeAfter).catch((error: unknown) => {
       this.logFailure('history', error);
@@ -130,6 +142,8 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       );
       if (!duplicate) {
         this.server.emit(ServerEvent.NewMessage, message);
+        // Sending ends typing, without waiting for the client to say so.
+        this.relayTyping(socket, false);
       }
       return { ok: true, id: message.id, ts: message.ts };
     });
@@ -163,6 +177,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
           old_username: oldUsername,
           new_username: user.username,
           avatar: user.avatar,
+          user_id: user.userId,
         });
         await this.sessions.saveIdentity(user);
       }
@@ -184,6 +199,36 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       const page = await this.messages.before(parsed.data.before, parsed.data.limit);
       return { ok: true, messages: page.messages, has_more: page.hasMore };
     });
+  }
+
+  /**
+   * Typing indicator: fire and forget (clients send it volatile). Relayed, throttled, to everyone
+   * but the typist's own tabs; malformed payloads are dropped (refused when an ack was asked).
+   */
+  @SubscribeMessage(ClientEvent.Typing)
+  typing(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+    @Ack() ack: AckCallback<AckError>,
+  ): void {
+    const parsed = parsePayload(typingPayloadSchema, body);
+    if (!parsed.ok) {
+      ack?.(parsed);
+      return;
+    }
+    this.relayTyping(socket, parsed.data.is_typing);
+  }
+
+  private relayTyping(socket: ChatSocket, isTyping: boolean): void {
+    const user = this.users.setTyping(socket.id, isTyping);
+    if (user) {
+      // Not volatile: the relay is already throttled, and a lost "stopped" would leave a ghost.
+      this.server.except(sessionRoom(user.sessionId)).emit(ServerEvent.UserTyping, {
+        username: user.username,
+        user_id: user.userId,
+        is_typing: isTyping,
+      });
+    }
   }
 
   /** Connection limit per address, then the session: restored from its token, or a new one. */
@@ -281,6 +326,9 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.logger.error(`${what} failed`, error instanceof Error ? error.stack : error);
   }
 }
+
+/** The room holding every socket (tab) of one session. */
+const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
 function withoutOk({ ok: _ok, ...rest }: AckError): Omit<AckError, 'ok'> {
   return rest;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { ErrorCode } from '@parley/protocol';
 
-import { type Identity, UsersService } from './users.service.js';
+import { type Identity, type OnlineUser, UsersService } from './users.service.js';
 
 /** A random source that replays `values` (then repeats the last), to force collisions. */
 function scripted(...values: number[]): () => number {
@@ -93,7 +93,7 @@ describe(UsersService.name, () => {
 
   describe('detach', () => {
     it('keeps the session online through the grace period, then announces it offline', () => {
-      const offline: Identity[] = [];
+      const offline: OnlineUser[] = [];
       sut.onWentOffline((user) => offline.push(user));
       sut.attach('a', identity('s1', 'Ada'));
 
@@ -103,13 +103,13 @@ describe(UsersService.name, () => {
       expect(sut.isTaken('Ada')).toBe(true);
 
       jest.advanceTimersByTime(1);
-      expect(offline).toEqual([identity('s1', 'Ada')]);
+      expect(offline).toMatchObject([identity('s1', 'Ada')]);
       expect(sut.isTaken('Ada')).toBe(false);
       expect(sut.online()).toEqual([]);
     });
 
     it('does not announce a reload: a socket of the session back within the grace period', () => {
-      const offline: Identity[] = [];
+      const offline: OnlineUser[] = [];
       sut.onWentOffline((user) => offline.push(user));
       sut.attach('a', identity('s1', 'Ada'));
       sut.detach('a');
@@ -120,7 +120,7 @@ describe(UsersService.name, () => {
     });
 
     it('waits for the last tab of a session', () => {
-      const offline: Identity[] = [];
+      const offline: OnlineUser[] = [];
       sut.onWentOffline((user) => offline.push(user));
       sut.attach('tab-1', identity('s1', 'Ada'));
       sut.attach('tab-2', identity('s1', 'Ada'));
@@ -134,6 +134,19 @@ describe(UsersService.name, () => {
 
     it('ignores an unknown socket', () => {
       expect(sut.detach('nobody')).toBeUndefined();
+    });
+  });
+
+  describe('setTyping', () => {
+    it('relays a start, repeats at most once a second, and a stop only after a start', () => {
+      sut.attach('a', identity('s1', 'Ada'));
+      expect(sut.setTyping('a', false, 0)).toBeUndefined();
+      expect(sut.setTyping('a', true, 1000)?.typing).toBe(true);
+      expect(sut.setTyping('a', true, 1500)).toBeUndefined();
+      expect(sut.setTyping('a', true, 2000)?.username).toBe('Ada');
+      expect(sut.setTyping('a', false, 2100)?.typing).toBe(false);
+      expect(sut.setTyping('a', false, 2200)).toBeUndefined();
+      expect(sut.setTyping('ghost', true, 3000)).toBeUndefined();
     });
   });
 

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy, Optional } from '@nestjs/comm
 import { ackError, type AckError, ErrorCode, usernameKey } from '@parley/protocol';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { publicUserId } from './public-user-id.js';
 
 /** Source of randomness, injectable so tests can make name choices predictable. */
 export const RANDOM = Symbol('RANDOM');
@@ -16,7 +17,11 @@ export interface Identity {
 
 /** A session that is online: one person, however many tabs (sockets) it has open. */
 export interface OnlineUser extends Identity {
+  /** Public id of the session, as messages and presence events carry it. */
+  userId: string;
   sockets: ReadonlySet<string>;
+  /** The session said it is typing (and has not sent or stopped since). */
+  typing: boolean;
 }
 
 export interface AttachResult {
@@ -30,10 +35,15 @@ export interface AttachResult {
 export type RenameResult =
   { ok: true; user: OnlineUser; oldUsername: string; changed: boolean } | AckError;
 
-interface Presence extends Identity {
+interface Presence extends OnlineUser {
   sockets: Set<string>;
   offlineTimer?: NodeJS.Timeout;
+  /** When `typing: true` was last relayed, to throttle the relay. */
+  typingRelayedAt: number;
 }
+
+/** Someone typing is relayed at most this often; clients repeat it while typing goes on. */
+const TYPING_RELAY_INTERVAL_MS = 1000;
 
 const GENERATED_MIN = 1000;
 const GENERATED_MAX = 9999;
@@ -51,7 +61,7 @@ export class UsersService implements OnModuleDestroy {
   private readonly sessionBySocket = new Map<string, string>();
   /** usernameKey → session id, for O(1) uniqueness checks. */
   private readonly sessionByName = new Map<string, string>();
-  private readonly wentOfflineListeners: Array<(user: Identity) => void> = [];
+  private readonly wentOfflineListeners: Array<(user: OnlineUser) => void> = [];
   private readonly random: RandomSource;
   private readonly graceMs: number;
   /** Set on shutdown: sockets closing then must not schedule announcements for later. */
@@ -66,7 +76,7 @@ export class UsersService implements OnModuleDestroy {
   }
 
   /** Called once a session has been offline for the whole grace period. */
-  onWentOffline(listener: (user: Identity) => void): void {
+  onWentOffline(listener: (user: OnlineUser) => void): void {
     this.wentOfflineListeners.push(listener);
   }
 
@@ -82,9 +92,13 @@ export class UsersService implements OnModuleDestroy {
     }
     const nameChanged = this.isTaken(identity.username, identity.sessionId);
     const user: Presence = {
-      ...identity,
+      sessionId: identity.sessionId,
+      avatar: identity.avatar,
       username: nameChanged ? this.generateUsername() : identity.username,
+      userId: publicUserId(identity.sessionId),
       sockets: new Set([socketId]),
+      typing: false,
+      typingRelayedAt: 0,
     };
     this.bySession.set(user.sessionId, user);
     this.sessionBySocket.set(socketId, user.sessionId);
@@ -156,6 +170,28 @@ export class UsersService implements OnModuleDestroy {
     return { ok: true, user, oldUsername, changed: true };
   }
 
+  /**
+   * Records that the session of a socket started or stopped typing. Returns the user when the
+   * others should hear of it: a change, or a repeated `true` no more than once a second.
+   */
+  setTyping(socketId: string, isTyping: boolean, now = Date.now()): OnlineUser | undefined {
+    const user = this.bySession.get(this.sessionBySocket.get(socketId) ?? '');
+    if (!user) {
+      return undefined;
+    }
+    if (!isTyping) {
+      const was = user.typing;
+      user.typing = false;
+      return was ? user : undefined;
+    }
+    if (user.typing && now - user.typingRelayedAt < TYPING_RELAY_INTERVAL_MS) {
+      return undefined;
+    }
+    user.typing = true;
+    user.typingRelayedAt = now;
+    return user;
+  }
+
   /** A fresh `User_NNNN` (1000-9999) that no online session uses. */
   generateUsername(): string {
     const span = GENERATED_MAX - GENERATED_MIN + 1;
@@ -195,9 +231,9 @@ export class UsersService implements OnModuleDestroy {
     }
     this.bySession.delete(user.sessionId);
     this.sessionByName.delete(usernameKey(user.username));
-    const { sessionId, username, avatar } = user;
+    user.typing = false;
     for (const listener of this.wentOfflineListeners) {
-      listener({ sessionId, username, avatar });
+      listener(user);
     }
   }
 }
