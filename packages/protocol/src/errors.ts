@@ -10,6 +10,10 @@ export const ErrorCode = {
   RateLimited: 'rate_limited',
   /** The request is well-formed but this client may not do it (e.g. not its message). */
   NotAllowed: 'not_allowed',
+  /** No message with that id in this room. */
+  MessageNotFound: 'message_not_found',
+  /** The room name in the handshake breaks the room name rules. */
+  RoomInvalid: 'room_invalid',
   Internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -26,6 +30,8 @@ export const DEFAULT_ERROR_MESSAGES: Readonly<Record<ErrorCode, string>> = {
   name_reserved: 'That name is reserved.',
   rate_limited: 'You are going a bit fast. Please wait a moment.',
   not_allowed: 'You are not allowed to do that.',
+  message_not_found: 'That message does not exist (any more).',
+  room_invalid: 'Room names are 1 to 32 letters, digits, - or _.',
   internal_error: 'Something went wrong on our side. Please try again.',
 };
 

@@ -11,6 +11,10 @@ export const ClientEvent = {
   LoadHistory: 'load_history',
   /** `{ is_typing }`, volatile: the others get `user_typing`. */
   Typing: 'typing',
+  /** `{ id, message }`: change one of your own messages; everyone gets `message_edited`. */
+  EditMessage: 'edit_message',
+  /** `{ id }`: remove one of your own messages; everyone gets `message_deleted`. */
+  DeleteMessage: 'delete_message',
 } as const;
 export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
 
@@ -34,6 +38,10 @@ export const ServerEvent = {
   UserList: 'user_list',
   /** To everyone but the typist's own tabs: someone started or stopped typing. */
   UserTyping: 'user_typing',
+  /** To the room: a message was changed by its author. */
+  MessageEdited: 'message_edited',
+  /** To the room: a message was removed by its author (history keeps a tombstone). */
+  MessageDeleted: 'message_deleted',
   /**
    * Sent to one client alone when a request it made without an ack callback was refused,
    * so tutorial-era clients (which never pass acks) still learn why.

@@ -23,3 +23,7 @@ export const HISTORY_PAGE_MAX = 200;
 export const CLIENT_ID_MAX_LENGTH = 64;
 /** Longest session token the server will even look at. */
 export const SESSION_TOKEN_MAX_LENGTH = 128;
+/** The room a client lands in when it names none (where tutorial-era clients chat). */
+export const DEFAULT_ROOM = 'lobby';
+/** Longest room name. */
+export const ROOM_NAME_MAX_LENGTH = 32;

@@ -74,6 +74,13 @@ export function sendMessagePayload(maxLength = MESSAGE_MAX_LENGTH) {
 
 export const sendMessagePayloadSchema = sendMessagePayload();
 export const typingPayloadSchema = z.object({ is_typing: z.boolean() });
+
+/** `edit_message` with a message limit of `maxLength` characters. */
+export function editMessagePayload(maxLength = MESSAGE_MAX_LENGTH) {
+  return z.object({ id: messageIdSchema, message: messageText(maxLength) });
+}
+export const editMessagePayloadSchema = editMessagePayload();
+export const deleteMessagePayloadSchema = z.object({ id: messageIdSchema });
 export const loadHistoryPayloadSchema = z.object({
   before: messageIdSchema,
   limit: z.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
@@ -92,12 +99,15 @@ const offsetSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 export const handshakeAuthSchema = z
   .object({
     session: z.string().min(1).max(SESSION_TOKEN_MAX_LENGTH).optional().catch(undefined),
+    /** The room to join (checked by the server: a bad name is refused, not replaced). */
+    room: z.string().max(200).optional().catch(undefined),
     server_offset: z.coerce.number().pipe(offsetSchema).optional().catch(undefined),
     offset: offsetSchema.optional().catch(undefined),
   })
   .catch({})
-  .transform(({ session, server_offset, offset }) => ({
+  .transform(({ session, room, server_offset, offset }) => ({
     session,
+    room,
     offset: server_offset ?? offset,
   }));
 
@@ -108,6 +118,8 @@ export type SendMessagePayload = z.input<typeof sendMessagePayloadSchema>;
 export type UpdateUsernamePayload = z.input<typeof updateUsernamePayloadSchema>;
 export type LoadHistoryPayload = z.input<typeof loadHistoryPayloadSchema>;
 export type TypingPayload = z.input<typeof typingPayloadSchema>;
+export type EditMessagePayload = z.input<typeof editMessagePayloadSchema>;
+export type DeleteMessagePayload = z.input<typeof deleteMessagePayloadSchema>;
 export type HandshakeAuth = z.output<typeof handshakeAuthSchema>;
 
 // ---------------------------------------------------------------------------------------------
@@ -145,6 +157,8 @@ export const setUsernamePayloadSchema = z.object({
   session: z.string().optional(),
   /** Your public id: `new_message.user_id` equals it on your own messages, from any tab. */
   user_id: z.string().optional(),
+  /** The room this connection is in (normalised: lowercase). */
+  room: z.string().optional(),
   /** This server's limits, where they differ from the protocol's defaults. */
   limits: z.object({ message_max_length: z.number().int().positive() }).optional(),
 });
@@ -163,7 +177,19 @@ export const newMessagePayloadSchema = z.object({
    * clients can tell people (and their own messages) apart. Not a secret; reveals nothing.
    */
   user_id: z.string().optional(),
+  /** User ids of the people the message mentions (`@name` of someone online in the room). */
+  mentions: z.array(z.string()).optional(),
+  /** Set once the author changed the message (ms since the epoch). */
+  edited_ts: z.number().int().optional(),
+  /** The author removed the message: `message` is empty, the tombstone keeps its place. */
+  deleted: z.boolean().optional(),
 });
+export const messageEditedPayloadSchema = z.object({
+  id: messageIdSchema,
+  message: z.string(),
+  edited_ts: z.number().int(),
+});
+export const messageDeletedPayloadSchema = z.object({ id: messageIdSchema });
 export const historyPayloadSchema = z.object({
   /** Oldest first, each shaped like `new_message`. */
   messages: z.array(newMessagePayloadSchema),
@@ -193,6 +219,8 @@ export type UserLeftPayload = z.output<typeof userLeftPayloadSchema>;
 export type SetUsernamePayload = z.output<typeof setUsernamePayloadSchema>;
 export type NewMessagePayload = z.output<typeof newMessagePayloadSchema>;
 export type HistoryPayload = z.output<typeof historyPayloadSchema>;
+export type MessageEditedPayload = z.output<typeof messageEditedPayloadSchema>;
+export type MessageDeletedPayload = z.output<typeof messageDeletedPayloadSchema>;
 export type OnlineUser = z.output<typeof onlineUserSchema>;
 export type UserListPayload = z.output<typeof userListPayloadSchema>;
 export type UserTypingPayload = z.output<typeof userTypingPayloadSchema>;

@@ -1,7 +1,11 @@
 import type { Ack } from './ack.js';
 import type { ClientEvent, ServerEvent } from './events.js';
 import type {
+  DeleteMessagePayload,
+  EditMessagePayload,
   HistoryPayload,
+  MessageDeletedPayload,
+  MessageEditedPayload,
   LoadHistoryPayload,
   NewMessagePayload,
   RequestRefusedPayload,
@@ -18,6 +22,8 @@ import type {
 
 export type SendMessageAck = Ack<{ id: number; ts: number }>;
 export type LoadHistoryAck = Ack<{ messages: NewMessagePayload[]; has_more: boolean }>;
+export type EditMessageAck = Ack<{ id: number; edited_ts: number }>;
+export type DeleteMessageAck = Ack<{ id: number }>;
 export type UpdateUsernameAck = Ack<{ username: string }>;
 
 /**
@@ -39,6 +45,14 @@ export interface ClientToServerEvents {
   ) => void;
   /** Fire and forget (send it volatile); no ack. */
   [ClientEvent.Typing]: (payload: TypingPayload) => void;
+  [ClientEvent.EditMessage]: (
+    payload: EditMessagePayload,
+    ack: (res: EditMessageAck) => void,
+  ) => void;
+  [ClientEvent.DeleteMessage]: (
+    payload: DeleteMessagePayload,
+    ack: (res: DeleteMessageAck) => void,
+  ) => void;
 }
 
 /** Events the server emits. */
@@ -52,6 +66,8 @@ export interface ServerToClientEvents {
   [ServerEvent.History]: (payload: HistoryPayload) => void;
   [ServerEvent.UserList]: (payload: UserListPayload) => void;
   [ServerEvent.UserTyping]: (payload: UserTypingPayload) => void;
+  [ServerEvent.MessageEdited]: (payload: MessageEditedPayload) => void;
+  [ServerEvent.MessageDeleted]: (payload: MessageDeletedPayload) => void;
 }
 
 /** Events between server nodes (none yet: a single node uses the in-memory adapter). */
@@ -69,6 +85,8 @@ export interface SocketData {
   resumeAfter?: number;
   /** The client's address (for per-address limits). */
   address?: string;
+  /** The room this socket is in (normalised). */
+  room: string;
 }
 
 /**
