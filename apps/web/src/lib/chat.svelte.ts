@@ -497,8 +497,11 @@ class ChatClient {
       const resumed = this.#resumeFrom !== undefined && !truncated;
       this.#awaitingHistory = false;
       if (truncated) {
+        const seenUpTo = this.#confirmedId;
         this.#startOver();
-        this.gap = true;
+        // Skipped: messages between the last one seen and this page, which does not reach back.
+        const first = page[0]?.id;
+        this.gap = payload.has_more === true && first !== undefined && first > seenUpTo + 1;
       }
       // Replayed messages were missed while away: they count as new. A first page does not.
       this.#addMessages(page, resumed);
