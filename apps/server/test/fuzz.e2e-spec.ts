@@ -4,6 +4,7 @@ import { runInNewContext } from 'node:vm';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DEFAULT_ROOM } from '@parley/protocol';
 import WebSocket from 'ws';
 
 import { UsersService } from '../src/users/users.service.js';
@@ -334,7 +335,7 @@ describe('Fuzzing the transports (real app, raw frames)', () => {
       const io = app.getHttpServer() as unknown;
       expect(io).toBeDefined();
       const users = app.get(UsersService);
-      await until(() => users.online().length === HONEST_CLIENTS, 10_000);
+      await until(() => users.online(DEFAULT_ROOM).length === HONEST_CLIENTS, 10_000);
       gc();
       const growthMb = (process.memoryUsage().heapUsed - heapBefore.bytes) / 1024 / 1024;
       console.log(

@@ -15,7 +15,12 @@ import {
   type AckError,
   ClientEvent,
   type ClientEventName,
+  type DeleteMessageAck,
+  deleteMessagePayloadSchema,
+  type EditMessageAck,
+  editMessagePayload,
   ErrorCode,
+  type Mentionable,
   loadHistoryPayloadSchema,
   type LoadHistoryAck,
   parsePayload,
@@ -44,6 +49,7 @@ import type { AckCallback, ChatServer, ChatSocket } from './chat.types.js';
 export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(ChatGateway.name);
   private readonly sendMessageSchema;
+  private readonly editMessageSchema;
 
   @WebSocketServer()
   private readonly server!: ChatServer;
@@ -56,6 +62,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.sendMessageSchema = sendMessagePayload(config.messageMaxLength);
+    this.editMessageSchema = editMessagePayload(config.messageMaxLength);
   }
 
   afterInit(server: ChatServer): void {
@@ -67,8 +74,8 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         next(refusal(ackError(ErrorCode.Internal)));
       });
     });
-    this.users.onWentOffline(({ sessionId, username, userId }) => {
-      this.server.emit(ServerEvent.UserLeft, { username, user_id: userId });
+    this.users.onWentOffline(({ sessionId, room, username, userId }) => {
+      this.server.to(roomChannel(room)).emit(ServerEvent.UserLeft, { username, user_id: userId });
       this.sessions.touch(sessionId).catch((error: unknown) => this.logFailure('touch', error));
     });
   }
@@ -77,17 +84,21 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     const { sessionToken, resumeAfter } = socket.data;
     socket.data.sessionToken = undefined;
     socket.data.resumeAfter = undefined;
-    const { user, cameOnline, nameChanged } = this.users.attach(socket.id, socket.data);
+    const { room } = socket.data;
+    const { user, cameOnline, nameChanged } = this.users.attach(socket.id, room, socket.data);
     const { username, avatar, userId } = user;
-    // One room per session: its tabs, so events about a person can skip that person's own tabs.
-    void socket.join(sessionRoom(user.sessionId));
+    // The chat room's channel, and one per session (its tabs), so events about a person can skip
+    // that person's own tabs.
+    void socket.join([roomChannel(room), sessionRoom(user.sessionId)]);
     socket.data.username = username;
     if (nameChanged) {
       this.sessions.saveIdentity(user).catch((error: unknown) => this.logFailure('save', error));
     }
     // The seed's order: everyone (the newcomer too) hears of the join, then the newcomer its name.
     if (cameOnline) {
-      this.server.emit(ServerEvent.UserJoined, { username, avatar, user_id: userId });
+      this.server
+        .to(roomChannel(room))
+        .emit(ServerEvent.UserJoined, { username, avatar, user_id: userId });
     }
     if (socket.recovered) {
       // Connection state recovery replayed what this socket missed; the client kept its state.
@@ -98,11 +109,12 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       avatar,
       session: sessionToken,
       user_id: userId,
+      room,
       limits: { message_max_length: this.config.messageMaxLength },
     });
     socket.emit(ServerEvent.UserList, {
       users: this.users
-        .online()
+        .online(room)
         .map((online) => ({
           username: online.username,
           avatar: online.avatar,
@@ -139,9 +151,10 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         author,
         parsed.data.message,
         parsed.data.client_id,
+        this.mentionable(author.room),
       );
       if (!duplicate) {
-        this.server.emit(ServerEvent.NewMessage, message);
+        this.server.to(roomChannel(author.room)).emit(ServerEvent.NewMessage, message);
         // Sending ends typing, without waiting for the client to say so.
         this.relayTyping(socket, false);
       }
@@ -173,7 +186,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
             tab.data.username = user.username;
           }
         }
-        this.server.emit(ServerEvent.UsernameUpdated, {
+        this.server.to(roomChannel(user.room)).emit(ServerEvent.UsernameUpdated, {
           old_username: oldUsername,
           new_username: user.username,
           avatar: user.avatar,
@@ -196,7 +209,11 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       if (!parsed.ok) {
         return parsed;
       }
-      const page = await this.messages.before(parsed.data.before, parsed.data.limit);
+      const page = await this.messages.before(
+        socket.data.room,
+        parsed.data.before,
+        parsed.data.limit,
+      );
       return { ok: true, messages: page.messages, has_more: page.hasMore };
     });
   }
@@ -223,12 +240,73 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     const user = this.users.setTyping(socket.id, isTyping);
     if (user) {
       // Not volatile: the relay is already throttled, and a lost "stopped" would leave a ghost.
-      this.server.except(sessionRoom(user.sessionId)).emit(ServerEvent.UserTyping, {
-        username: user.username,
-        user_id: user.userId,
-        is_typing: isTyping,
-      });
+      this.server
+        .to(roomChannel(user.room))
+        .except(sessionRoom(user.sessionId))
+        .emit(ServerEvent.UserTyping, {
+          username: user.username,
+          user_id: user.userId,
+          is_typing: isTyping,
+        });
     }
+  }
+
+  @SubscribeMessage(ClientEvent.EditMessage)
+  async editMessage(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+    @Ack() ack: AckCallback<EditMessageAck>,
+  ): Promise<void> {
+    await this.handle(socket, ClientEvent.EditMessage, ack, 'message', async () => {
+      const parsed = parsePayload(this.editMessageSchema, body);
+      if (!parsed.ok) {
+        return parsed;
+      }
+      const author = this.users.get(socket.id);
+      if (!author) {
+        return ackError(ErrorCode.Internal);
+      }
+      const { id, message } = parsed.data;
+      const edited = await this.messages.edit(author, id, message, this.mentionable(author.room));
+      if (!edited.ok) {
+        return edited;
+      }
+      this.server.to(roomChannel(author.room)).emit(ServerEvent.MessageEdited, {
+        id,
+        message: edited.message,
+        edited_ts: edited.editedTs,
+      });
+      return { ok: true, id, edited_ts: edited.editedTs };
+    });
+  }
+
+  @SubscribeMessage(ClientEvent.DeleteMessage)
+  async deleteMessage(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+    @Ack() ack: AckCallback<DeleteMessageAck>,
+  ): Promise<void> {
+    await this.handle(socket, ClientEvent.DeleteMessage, ack, 'message', async () => {
+      const parsed = parsePayload(deleteMessagePayloadSchema, body);
+      if (!parsed.ok) {
+        return parsed;
+      }
+      const author = this.users.get(socket.id);
+      if (!author) {
+        return ackError(ErrorCode.Internal);
+      }
+      const deleted = await this.messages.delete(author, parsed.data.id);
+      if (!deleted.ok) {
+        return deleted;
+      }
+      this.server.to(roomChannel(author.room)).emit(ServerEvent.MessageDeleted, { id: deleted.id });
+      return { ok: true, id: deleted.id };
+    });
+  }
+
+  /** Who can be mentioned in `room`: the people online there. */
+  private mentionable(room: string): Mentionable[] {
+    return this.users.online(room).map(({ username, userId }) => ({ username, user_id: userId }));
   }
 
   /** Connection limit per address, then the session: restored from its token, or a new one. */
@@ -246,17 +324,22 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         ),
       );
     }
-    const { identity, token, resumeAfter } = await this.sessions.handshake(handshake.auth);
-    Object.assign(socket.data, identity, { sessionToken: token, resumeAfter, address });
+    const admitted = await this.sessions.handshake(handshake.auth);
+    if (!admitted.ok) {
+      return refusal(admitted);
+    }
+    const { identity, room, token, resumeAfter } = admitted;
+    Object.assign(socket.data, identity, { room, sessionToken: token, resumeAfter, address });
     return undefined;
   }
 
   /** The newest messages, or exactly those missed since `resumeAfter`. */
   private async sendHistory(socket: ChatSocket, resumeAfter: number | undefined): Promise<void> {
+    const { room } = socket.data;
     const page =
       resumeAfter === undefined
-        ? await this.messages.latest()
-        : await this.messages.since(resumeAfter);
+        ? await this.messages.latest(room)
+        : await this.messages.since(room, resumeAfter);
     socket.emit(ServerEvent.History, {
       messages: page.messages,
       has_more: page.hasMore,
@@ -296,8 +379,8 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   /** A refusal when the socket's session or address is over its limit for `action`. */
   private async limit(socket: ChatSocket, action: LimitedAction): Promise<AckError | undefined> {
-    const { sessionId, address } = socket.data;
-    const verdict = await this.limits.consume(action, sessionId, address ?? 'unknown');
+    const { room, sessionId, address } = socket.data;
+    const verdict = await this.limits.consume(action, `${room}:${sessionId}`, address ?? 'unknown');
     if (verdict.ok) {
       return undefined;
     }
@@ -327,7 +410,10 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 }
 
-/** The room holding every socket (tab) of one session. */
+/** The Socket.IO room of a chat room. */
+const roomChannel = (room: string) => `room:${room}`;
+
+/** The Socket.IO room holding every socket (tab) of one session. */
 const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
 function withoutOk({ ok: _ok, ...rest }: AckError): Omit<AckError, 'ok'> {

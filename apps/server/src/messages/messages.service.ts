@@ -1,11 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HISTORY_PAGE_SIZE, type NewMessagePayload } from '@parley/protocol';
+import {
+  ackError,
+  type AckError,
+  ErrorCode,
+  findMentions,
+  HISTORY_PAGE_SIZE,
+  type Mentionable,
+  type NewMessagePayload,
+} from '@parley/protocol';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { CHAT_STORE } from '../storage/storage.module.js';
 import type { ChatStore, StoredMessage } from '../storage/chat-store.js';
 import { publicUserId } from '../users/public-user-id.js';
-import type { Identity } from '../users/users.service.js';
+import type { OnlineUser } from '../users/users.service.js';
 
 export interface PostResult {
   message: NewMessagePayload;
@@ -19,6 +27,9 @@ export interface HistoryPage {
   truncated?: boolean;
 }
 
+export type EditResult = { ok: true; id: number; message: string; editedTs: number } | AckError;
+export type DeleteResult = { ok: true; id: number } | AckError;
+
 export function toWireMessage(message: StoredMessage): NewMessagePayload {
   const wire: NewMessagePayload = {
     username: message.username,
@@ -31,17 +42,27 @@ export function toWireMessage(message: StoredMessage): NewMessagePayload {
   if (message.clientId !== null) {
     wire.client_id = message.clientId;
   }
+  if (message.mentions.length > 0) {
+    wire.mentions = message.mentions;
+  }
+  if (message.editedTs !== null) {
+    wire.edited_ts = message.editedTs;
+  }
+  if (message.deleted) {
+    wire.deleted = true;
+  }
   return wire;
 }
 
 /**
- * The room's messages: stored before they are broadcast, ids in the order the room sees them,
- * retries recognised by the sender's `client_id`.
+ * A room's messages: stored before they are broadcast, ids in the order the room sees them,
+ * retries recognised by the sender's `client_id`, mentions derived from who is in the room,
+ * edits and deletes by their author only.
  */
 @Injectable()
 export class MessagesService {
   /**
-   * Posts run one after another, so ids are handed out, and callers resume, in arrival order;
+   * Writes run one after another, so ids are handed out, and callers resume, in arrival order;
    * with an asynchronous store two posts could otherwise finish out of order.
    */
   private tail: Promise<unknown> = Promise.resolve();
@@ -51,58 +72,104 @@ export class MessagesService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Stores a message by `author` in its room; `present` are the people who can be mentioned. */
   post(
-    author: Identity,
+    author: OnlineUser,
     text: string,
     clientId: string | undefined,
+    present: readonly Mentionable[],
     now = Date.now(),
   ): Promise<PostResult> {
-    const run = async (): Promise<PostResult> => {
+    return this.serially(async () => {
       const { message, duplicate } = await this.store.appendMessage({
+        room: author.room,
         ts: now,
         sessionId: author.sessionId,
         clientId: clientId ?? null,
         username: author.username,
         avatar: author.avatar,
         message: text,
+        mentions: findMentions(text, present),
       });
       return { message: toWireMessage(message), duplicate };
-    };
-    const result = this.tail.then(run, run);
-    this.tail = result.catch(() => undefined);
-    return result;
+    });
   }
 
-  /** The newest page, oldest first. */
-  async latest(limit = HISTORY_PAGE_SIZE): Promise<HistoryPage> {
-    const page = await this.store.latestMessages(limit);
+  /** Changes the text of a message, if `author` wrote it in its room. */
+  edit(
+    author: OnlineUser,
+    id: number,
+    text: string,
+    present: readonly Mentionable[],
+    now = Date.now(),
+  ): Promise<EditResult> {
+    return this.serially(async () => {
+      const refused = this.refusal(author, await this.store.getMessage(id));
+      if (refused) {
+        return refused;
+      }
+      await this.store.editMessage(id, text, findMentions(text, present), now);
+      return { ok: true, id, message: text, editedTs: now };
+    });
+  }
+
+  /** Removes a message, if `author` wrote it in its room; a tombstone keeps its place. */
+  delete(author: OnlineUser, id: number): Promise<DeleteResult> {
+    return this.serially(async () => {
+      const refused = this.refusal(author, await this.store.getMessage(id));
+      if (refused) {
+        return refused;
+      }
+      await this.store.deleteMessage(id);
+      return { ok: true, id };
+    });
+  }
+
+  /** The newest page of `room`, oldest first. */
+  async latest(room: string, limit = HISTORY_PAGE_SIZE): Promise<HistoryPage> {
+    const page = await this.store.latestMessages(room, limit);
     return { messages: page.messages.map(toWireMessage), hasMore: page.more };
   }
 
-  /** The page just older than `beforeId`. */
-  async before(beforeId: number, limit = HISTORY_PAGE_SIZE): Promise<HistoryPage> {
-    const page = await this.store.messagesBefore(beforeId, limit);
+  /** The page of `room` just older than `beforeId`. */
+  async before(room: string, beforeId: number, limit = HISTORY_PAGE_SIZE): Promise<HistoryPage> {
+    const page = await this.store.messagesBefore(room, beforeId, limit);
     return { messages: page.messages.map(toWireMessage), hasMore: page.more };
   }
 
   /**
-   * What a client that last saw `afterId` missed: exactly those messages, or, past the replay cap
-   * (or for an offset this room never reached), the newest page marked `truncated` so the client
-   * starts over from it.
+   * What a client that last saw `afterId` in `room` missed: exactly those messages, or, past the
+   * replay cap (or for an offset the room never reached), the newest page marked `truncated` so
+   * the client starts over from it.
    */
-  async since(afterId: number): Promise<HistoryPage> {
-    const cap = this.config.resumeMaxMessages;
-    const page = await this.store.messagesAfter(afterId, cap);
+  async since(room: string, afterId: number): Promise<HistoryPage> {
+    const page = await this.store.messagesAfter(room, afterId, this.config.resumeMaxMessages);
     if (page.more) {
-      return { ...(await this.latest()), truncated: true };
+      return { ...(await this.latest(room)), truncated: true };
     }
     if (page.messages.length === 0 && afterId > 0) {
-      const newest = await this.store.latestMessages(1);
-      const lastId = newest.messages[0]?.id ?? 0;
-      if (afterId > lastId) {
-        return { ...(await this.latest()), truncated: true };
+      const newest = await this.store.latestMessages(room, 1);
+      if (afterId > (newest.messages[0]?.id ?? 0)) {
+        return { ...(await this.latest(room)), truncated: true };
       }
     }
     return { messages: page.messages.map(toWireMessage), hasMore: afterId > 0 };
+  }
+
+  /** Why `author` may not change `message`, if it may not. */
+  private refusal(author: OnlineUser, message: StoredMessage | undefined): AckError | undefined {
+    if (!message || message.room !== author.room || message.deleted) {
+      return ackError(ErrorCode.MessageNotFound);
+    }
+    if (message.sessionId !== author.sessionId) {
+      return ackError(ErrorCode.NotAllowed, 'You can only change your own messages.');
+    }
+    return undefined;
+  }
+
+  private serially<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
   }
 }

@@ -1,7 +1,14 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 import { Inject, Injectable } from '@nestjs/common';
-import { handshakeAuthSchema } from '@parley/protocol';
+import {
+  ackError,
+  type AckError,
+  ErrorCode,
+  handshakeAuthSchema,
+  isValidRoomName,
+  normalizeRoomName,
+} from '@parley/protocol';
 
 import { AvatarsService } from '../avatars/avatars.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -11,7 +18,10 @@ import { type Identity, UsersService } from '../users/users.service.js';
 
 /** A connecting client's identity, with the token that brings it back next time. */
 export interface SessionHandshake {
+  ok: true;
   identity: Identity;
+  /** The room asked for (normalised), the default room when none was. */
+  room: string;
   token: string;
   /** Last message id the client saw, when it sent a usable `auth.offset`. */
   resumeAfter: number | undefined;
@@ -33,9 +43,16 @@ export class SessionsService {
     private readonly users: UsersService,
   ) {}
 
-  /** Reads the handshake `auth` (any shape) and resumes or creates the session. */
-  async handshake(auth: unknown, now = Date.now()): Promise<SessionHandshake> {
-    const { session: presented, offset } = handshakeAuthSchema.parse(auth);
+  /**
+   * Reads the handshake `auth` (any shape) and resumes or creates the session. A room name that
+   * breaks the rules is refused (`room_invalid`); anything else wrong is ignored.
+   */
+  async handshake(auth: unknown, now = Date.now()): Promise<SessionHandshake | AckError> {
+    const { session: presented, offset, room: asked } = handshakeAuthSchema.parse(auth);
+    const room = normalizeRoomName(asked);
+    if (!isValidRoomName(room)) {
+      return ackError(ErrorCode.RoomInvalid);
+    }
     if (presented !== undefined) {
       const found = await this.store.findSession(
         hashToken(presented),
@@ -44,11 +61,17 @@ export class SessionsService {
       if (found) {
         await this.store.touchSession(found.id, now);
         const { id: sessionId, username, avatar } = found;
-        return { identity: { sessionId, username, avatar }, token: presented, resumeAfter: offset };
+        return {
+          ok: true,
+          identity: { sessionId, username, avatar },
+          room,
+          token: presented,
+          resumeAfter: offset,
+        };
       }
     }
     const token = randomBytes(32).toString('base64url');
-    const username = this.users.generateUsername();
+    const username = this.users.generateUsername(room);
     const identity: Identity = {
       sessionId: randomUUID(),
       username,
@@ -65,7 +88,7 @@ export class SessionsService {
       },
       hashToken(token),
     );
-    return { identity, token, resumeAfter: offset };
+    return { ok: true, identity, room, token, resumeAfter: offset };
   }
 
   /** Remembers a session's current name and avatar (after a rename). */

@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 
 import type { ChatStore, NewStoredMessage } from './chat-store.js';
 
+const ROOM = 'lobby';
+
 /**
  * The behaviour every {@link ChatStore} must have. Each implementation's spec calls this with a
  * factory giving a fresh, empty store.
@@ -15,7 +17,9 @@ export function describeChatStoreContract(
     let clock = 1_700_000_000_000;
 
     const message = (overrides: Partial<NewStoredMessage> = {}): NewStoredMessage => ({
+      room: ROOM,
       ts: clock++,
+      mentions: [],
       sessionId: 'session-a',
       clientId: null,
       username: 'Ada',
@@ -45,7 +49,7 @@ export function describeChatStoreContract(
       const second = await store.appendMessage(message({ message: 'two', clientId: 'c2' }));
       expect(first.duplicate).toBe(false);
       expect(second.message.id).toBeGreaterThan(first.message.id);
-      const { messages } = await store.latestMessages(10);
+      const { messages } = await store.latestMessages(ROOM, 10);
       expect(messages).toEqual([first.message, second.message]);
       expect(messages[1]).toMatchObject({ message: 'two', clientId: 'c2', sessionId: 'session-a' });
     });
@@ -54,7 +58,7 @@ export function describeChatStoreContract(
       const original = await store.appendMessage(message({ clientId: 'abc', message: 'once' }));
       const retry = await store.appendMessage(message({ clientId: 'abc', message: 'once' }));
       expect(retry).toEqual({ message: original.message, duplicate: true });
-      expect((await store.latestMessages(10)).messages).toHaveLength(1);
+      expect((await store.latestMessages(ROOM, 10)).messages).toHaveLength(1);
     });
 
     it('keeps client_ids of different sessions apart', async () => {
@@ -65,36 +69,77 @@ export function describeChatStoreContract(
 
     it('pages the newest messages, oldest first, and says whether older ones exist', async () => {
       const ids = await appendMany(5);
-      expect(await store.latestMessages(3)).toMatchObject({
+      expect(await store.latestMessages(ROOM, 3)).toMatchObject({
         messages: ids.slice(2).map((id) => ({ id })),
         more: true,
       });
-      expect((await store.latestMessages(5)).more).toBe(false);
-      expect(await store.latestMessages(10)).toMatchObject({ more: false });
+      expect((await store.latestMessages(ROOM, 5)).more).toBe(false);
+      expect(await store.latestMessages(ROOM, 10)).toMatchObject({ more: false });
     });
 
     it('pages back before an id', async () => {
       const ids = await appendMany(6);
-      const page = await store.messagesBefore(ids[4]!, 2);
+      const page = await store.messagesBefore(ROOM, ids[4]!, 2);
       expect(page.messages.map((m) => m.id)).toEqual([ids[2], ids[3]]);
       expect(page.more).toBe(true);
-      const first = await store.messagesBefore(ids[2]!, 5);
+      const first = await store.messagesBefore(ROOM, ids[2]!, 5);
       expect(first.messages.map((m) => m.id)).toEqual([ids[0], ids[1]]);
       expect(first.more).toBe(false);
     });
 
     it('pages forward after an id, for resuming', async () => {
       const ids = await appendMany(6);
-      const page = await store.messagesAfter(ids[1]!, 3);
+      const page = await store.messagesAfter(ROOM, ids[1]!, 3);
       expect(page.messages.map((m) => m.id)).toEqual([ids[2], ids[3], ids[4]]);
       expect(page.more).toBe(true);
-      expect(await store.messagesAfter(ids[5]!, 3)).toEqual({ messages: [], more: false });
-      expect((await store.messagesAfter(0, 10)).messages).toHaveLength(6);
+      expect(await store.messagesAfter(ROOM, ids[5]!, 3)).toEqual({ messages: [], more: false });
+      expect((await store.messagesAfter(ROOM, 0, 10)).messages).toHaveLength(6);
+    });
+
+    it('keeps rooms apart, with ids still growing across them', async () => {
+      const here = await store.appendMessage(message({ message: 'here' }));
+      const there = await store.appendMessage(message({ room: 'elsewhere', message: 'there' }));
+      expect(there.message.id).toBeGreaterThan(here.message.id);
+      expect((await store.latestMessages(ROOM, 10)).messages.map((m) => m.message)).toEqual([
+        'here',
+      ]);
+      expect((await store.latestMessages('elsewhere', 10)).messages.map((m) => m.message)).toEqual([
+        'there',
+      ]);
+      expect((await store.messagesAfter(ROOM, 0, 10)).messages).toHaveLength(1);
+      expect(
+        (await store.messagesBefore('elsewhere', there.message.id + 1, 10)).messages,
+      ).toHaveLength(1);
+    });
+
+    it('edits and deletes a message in place, keeping its id', async () => {
+      const { message: original } = await store.appendMessage(
+        message({ message: 'tpyo', mentions: ['u1'] }),
+      );
+      expect(original).toMatchObject({ editedTs: null, deleted: false, mentions: ['u1'] });
+      await store.editMessage(original.id, 'typo', ['u2'], 1234);
+      expect(await store.getMessage(original.id)).toMatchObject({
+        message: 'typo',
+        mentions: ['u2'],
+        editedTs: 1234,
+        deleted: false,
+      });
+      await store.deleteMessage(original.id);
+      expect(await store.getMessage(original.id)).toMatchObject({
+        id: original.id,
+        message: '',
+        mentions: [],
+        deleted: true,
+      });
+      expect((await store.latestMessages(ROOM, 10)).messages.map((m) => m.id)).toEqual([
+        original.id,
+      ]);
+      expect(await store.getMessage(original.id + 1000)).toBeUndefined();
     });
 
     it('is empty when new', async () => {
-      expect(await store.latestMessages(50)).toEqual({ messages: [], more: false });
-      expect(await store.messagesBefore(100, 50)).toEqual({ messages: [], more: false });
+      expect(await store.latestMessages(ROOM, 50)).toEqual({ messages: [], more: false });
+      expect(await store.messagesBefore(ROOM, 100, 50)).toEqual({ messages: [], more: false });
     });
 
     it('finds a session by token hash until it expires, and updates it', async () => {

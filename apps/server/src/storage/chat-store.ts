@@ -1,15 +1,23 @@
 /** A message as stored: the wire's `new_message` fields plus who sent it. */
 export interface StoredMessage {
   id: number;
+  /** The room it was said in (normalised name). */
+  room: string;
   ts: number;
   sessionId: string;
   clientId: string | null;
   username: string;
   avatar: string;
   message: string;
+  /** User ids of the people it mentions. */
+  mentions: string[];
+  /** When the author last changed it, if ever. */
+  editedTs: number | null;
+  /** Removed by its author: `message` is empty and `mentions` too. */
+  deleted: boolean;
 }
 
-export type NewStoredMessage = Omit<StoredMessage, 'id'>;
+export type NewStoredMessage = Omit<StoredMessage, 'id' | 'editedTs' | 'deleted'>;
 
 export interface SessionRecord {
   id: string;
@@ -37,12 +45,18 @@ export interface ChatStore {
    * the same `clientId`, nothing is written and that earlier message comes back with `duplicate`.
    */
   appendMessage(message: NewStoredMessage): Promise<{ message: StoredMessage; duplicate: boolean }>;
-  /** The newest `limit` messages, oldest first; `more` when older ones exist. */
-  latestMessages(limit: number): Promise<MessagePage>;
-  /** Up to `limit` messages just older than `beforeId`, oldest first; `more` when older ones exist. */
-  messagesBefore(beforeId: number, limit: number): Promise<MessagePage>;
-  /** Up to `limit` messages just newer than `afterId`, oldest first; `more` when newer ones exist. */
-  messagesAfter(afterId: number, limit: number): Promise<MessagePage>;
+  /** One message by id, whatever its room. */
+  getMessage(id: number): Promise<StoredMessage | undefined>;
+  /** Replaces a message's text (and mentions) and stamps the edit time. */
+  editMessage(id: number, message: string, mentions: string[], editedTs: number): Promise<void>;
+  /** Empties a message and marks it deleted; its id and place stay (a tombstone). */
+  deleteMessage(id: number): Promise<void>;
+  /** The newest `limit` messages of `room`, oldest first; `more` when older ones exist. */
+  latestMessages(room: string, limit: number): Promise<MessagePage>;
+  /** Up to `limit` messages of `room` just older than `beforeId`, oldest first. */
+  messagesBefore(room: string, beforeId: number, limit: number): Promise<MessagePage>;
+  /** Up to `limit` messages of `room` just newer than `afterId`, oldest first. */
+  messagesAfter(room: string, afterId: number, limit: number): Promise<MessagePage>;
 
   /** Creates a session reachable by the hash of its token. */
   createSession(session: SessionRecord, tokenHash: string): Promise<void>;

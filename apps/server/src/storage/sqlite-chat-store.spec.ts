@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { describeChatStoreContract } from './chat-store.contract.js';
 import { SqliteChatStore } from './sqlite-chat-store.js';
 
+const ROOM = 'lobby';
+
 describeChatStoreContract(SqliteChatStore.name, () =>
   Promise.resolve(new SqliteChatStore(':memory:')),
 );
@@ -20,6 +22,8 @@ describe(`${SqliteChatStore.name} on disk`, () => {
     const first = new SqliteChatStore(file);
     const now = Date.now();
     const { message } = await first.appendMessage({
+      room: ROOM,
+      mentions: [],
       ts: now,
       sessionId: 's1',
       clientId: 'c1',
@@ -34,7 +38,7 @@ describe(`${SqliteChatStore.name} on disk`, () => {
     await first.close();
 
     const second = new SqliteChatStore(file);
-    expect((await second.latestMessages(10)).messages).toEqual([message]);
+    expect((await second.latestMessages(ROOM, 10)).messages).toEqual([message]);
     expect(await second.findSession('h1', 0)).toMatchObject({ id: 's1', username: 'Ada' });
     const next = await second.appendMessage({ ...message, clientId: null, message: 'after' });
     expect(next.message.id).toBeGreaterThan(message.id);

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
+import { DEFAULT_ROOM } from '@parley/protocol';
 import Database from 'better-sqlite3';
 
 import type {
@@ -37,16 +38,26 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE UNIQUE INDEX messages_session_client ON messages (session_id, client_id)
      WHERE client_id IS NOT NULL;`,
+  // Rooms, mentions, edits and deletes. Messages from before rooms were in the default room.
+  `ALTER TABLE messages ADD COLUMN room TEXT NOT NULL DEFAULT '${DEFAULT_ROOM}';
+   ALTER TABLE messages ADD COLUMN mentions TEXT NOT NULL DEFAULT '[]';
+   ALTER TABLE messages ADD COLUMN edited_ts INTEGER;
+   ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX messages_room_id ON messages (room, id);`,
 ];
 
 interface MessageRow {
   id: number;
+  room: string;
   ts: number;
   session_id: string;
   client_id: string | null;
   username: string;
   avatar: string;
   message: string;
+  mentions: string;
+  edited_ts: number | null;
+  deleted: number;
 }
 
 interface SessionRow {
@@ -59,12 +70,16 @@ interface SessionRow {
 
 const toMessage = (row: MessageRow): StoredMessage => ({
   id: row.id,
+  room: row.room,
   ts: row.ts,
   sessionId: row.session_id,
   clientId: row.client_id,
   username: row.username,
   avatar: row.avatar,
   message: row.message,
+  mentions: JSON.parse(row.mentions) as string[],
+  editedTs: row.edited_ts,
+  deleted: row.deleted === 1,
 });
 
 const toSession = (row: SessionRow): SessionRecord => ({
@@ -126,21 +141,30 @@ export class SqliteChatStore implements ChatStore {
       this.checkpointer.unref();
     }
     this.statements = {
-      insertMessage: this.db.prepare<[number, string, string | null, string, string, string]>(
-        `INSERT INTO messages (ts, session_id, client_id, username, avatar, message)
-         VALUES (?, ?, ?, ?, ?, ?)`,
+      insertMessage: this.db.prepare<
+        [string, number, string, string | null, string, string, string, string]
+      >(
+        `INSERT INTO messages (room, ts, session_id, client_id, username, avatar, message, mentions)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      messageById: this.db.prepare<[number], MessageRow>('SELECT * FROM messages WHERE id = ?'),
+      edit: this.db.prepare<[string, string, number, number]>(
+        'UPDATE messages SET message = ?, mentions = ?, edited_ts = ? WHERE id = ?',
+      ),
+      delete: this.db.prepare<[number]>(
+        "UPDATE messages SET message = '', mentions = '[]', deleted = 1 WHERE id = ?",
       ),
       messageByClientId: this.db.prepare<[string, string], MessageRow>(
         'SELECT * FROM messages WHERE session_id = ? AND client_id = ?',
       ),
-      latest: this.db.prepare<[number], MessageRow>(
-        'SELECT * FROM messages ORDER BY id DESC LIMIT ?',
+      latest: this.db.prepare<[string, number], MessageRow>(
+        'SELECT * FROM messages WHERE room = ? ORDER BY id DESC LIMIT ?',
       ),
-      before: this.db.prepare<[number, number], MessageRow>(
-        'SELECT * FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?',
+      before: this.db.prepare<[string, number, number], MessageRow>(
+        'SELECT * FROM messages WHERE room = ? AND id < ? ORDER BY id DESC LIMIT ?',
       ),
-      after: this.db.prepare<[number, number], MessageRow>(
-        'SELECT * FROM messages WHERE id > ? ORDER BY id ASC LIMIT ?',
+      after: this.db.prepare<[string, number, number], MessageRow>(
+        'SELECT * FROM messages WHERE room = ? AND id > ? ORDER BY id ASC LIMIT ?',
       ),
       insertSession: this.db.prepare<[string, string, string, string, number, number]>(
         `INSERT INTO sessions (id, token_hash, username, avatar, created_at, last_seen_at)
@@ -179,32 +203,51 @@ export class SqliteChatStore implements ChatStore {
       }
     }
     const { lastInsertRowid } = this.statements.insertMessage.run(
+      input.room,
       input.ts,
       input.sessionId,
       input.clientId,
       input.username,
       input.avatar,
       input.message,
+      JSON.stringify(input.mentions),
     );
     this.wrotePages(1);
     return Promise.resolve({
-      message: { ...input, id: Number(lastInsertRowid) },
+      message: { ...input, id: Number(lastInsertRowid), editedTs: null, deleted: false },
       duplicate: false,
     });
   }
 
-  latestMessages(limit: number): Promise<MessagePage> {
-    const rows = this.statements.latest.all(limit + 1);
+  getMessage(id: number): Promise<StoredMessage | undefined> {
+    const row = this.statements.messageById.get(id);
+    return Promise.resolve(row ? toMessage(row) : undefined);
+  }
+
+  editMessage(id: number, message: string, mentions: string[], editedTs: number): Promise<void> {
+    this.statements.edit.run(message, JSON.stringify(mentions), editedTs, id);
+    this.wrotePages(1);
+    return Promise.resolve();
+  }
+
+  deleteMessage(id: number): Promise<void> {
+    this.statements.delete.run(id);
+    this.wrotePages(1);
+    return Promise.resolve();
+  }
+
+  latestMessages(room: string, limit: number): Promise<MessagePage> {
+    const rows = this.statements.latest.all(room, limit + 1);
     return Promise.resolve(page(rows.reverse(), limit, 'older'));
   }
 
-  messagesBefore(beforeId: number, limit: number): Promise<MessagePage> {
-    const rows = this.statements.before.all(beforeId, limit + 1);
+  messagesBefore(room: string, beforeId: number, limit: number): Promise<MessagePage> {
+    const rows = this.statements.before.all(room, beforeId, limit + 1);
     return Promise.resolve(page(rows.reverse(), limit, 'older'));
   }
 
-  messagesAfter(afterId: number, limit: number): Promise<MessagePage> {
-    const rows = this.statements.after.all(afterId, limit + 1);
+  messagesAfter(room: string, afterId: number, limit: number): Promise<MessagePage> {
+    const rows = this.statements.after.all(room, afterId, limit + 1);
     return Promise.resolve(page(rows, limit, 'newer'));
   }
 

@@ -15,8 +15,10 @@ export interface Identity {
   avatar: string;
 }
 
-/** A session that is online: one person, however many tabs (sockets) it has open. */
+/** A session that is online in a room: one person, however many tabs (sockets) it has open. */
 export interface OnlineUser extends Identity {
+  /** The room (normalised name); presence, names and typing are per room. */
+  room: string;
   /** Public id of the session, as messages and presence events carry it. */
   userId: string;
   sockets: ReadonlySet<string>;
@@ -26,9 +28,9 @@ export interface OnlineUser extends Identity {
 
 export interface AttachResult {
   user: OnlineUser;
-  /** The session was offline: announce it (`user_joined`). */
+  /** The session was not online in this room: announce it (`user_joined`). */
   cameOnline: boolean;
-  /** Its remembered name was taken meanwhile, so it got a fresh one (to be saved). */
+  /** Its remembered name was taken in this room, so it got a fresh one (to be saved). */
   nameChanged: boolean;
 }
 
@@ -42,6 +44,12 @@ interface Presence extends OnlineUser {
   typingRelayedAt: number;
 }
 
+/** Who is in one room: sessions by id, and by name key for O(1) uniqueness checks. */
+interface RoomPresence {
+  bySession: Map<string, Presence>;
+  sessionByName: Map<string, string>;
+}
+
 /** Someone typing is relayed at most this often; clients repeat it while typing goes on. */
 const TYPING_RELAY_INTERVAL_MS = 1000;
 
@@ -50,17 +58,16 @@ const GENERATED_MAX = 9999;
 const RANDOM_ATTEMPTS = 32;
 
 /**
- * Who is online. Presence is per session, not per socket: several tabs are one user, and a
- * session whose last socket closed stays online for a grace period, so reloads and flaky
- * networks cause no left/joined noise. Names are unique among online sessions, compared
- * case- and compatibility-folded; the naming rules live here, the gateway only relays.
+ * Who is online, room by room. Presence is per session, not per socket: several tabs are one
+ * user, and a session whose last socket in a room closed stays there for a grace period, so
+ * reloads and flaky networks cause no left/joined noise. Names are unique within a room, compared
+ * by `usernameKey` (case, width, spaces, look-alikes); the naming rules live here, the gateway
+ * only relays.
  */
 @Injectable()
 export class UsersService implements OnModuleDestroy {
-  private readonly bySession = new Map<string, Presence>();
-  private readonly sessionBySocket = new Map<string, string>();
-  /** usernameKey → session id, for O(1) uniqueness checks. */
-  private readonly sessionByName = new Map<string, string>();
+  private readonly rooms = new Map<string, RoomPresence>();
+  private readonly presenceBySocket = new Map<string, Presence>();
   private readonly wentOfflineListeners: Array<(user: OnlineUser) => void> = [];
   private readonly random: RandomSource;
   private readonly graceMs: number;
@@ -75,51 +82,49 @@ export class UsersService implements OnModuleDestroy {
     this.random = random ?? Math.random;
   }
 
-  /** Called once a session has been offline for the whole grace period. */
+  /** Called once a session has been gone from a room for the whole grace period. */
   onWentOffline(listener: (user: OnlineUser) => void): void {
     this.wentOfflineListeners.push(listener);
   }
 
-  /** Adds a socket to its session, bringing the session online if it was not. */
-  attach(socketId: string, identity: Identity): AttachResult {
-    const online = this.bySession.get(identity.sessionId);
+  /** Adds a socket to its session in `room`, bringing the session online there if it was not. */
+  attach(socketId: string, room: string, identity: Identity): AttachResult {
+    const here = this.room(room);
+    const online = here.bySession.get(identity.sessionId);
     if (online) {
       clearTimeout(online.offlineTimer);
       online.offlineTimer = undefined;
       online.sockets.add(socketId);
-      this.sessionBySocket.set(socketId, online.sessionId);
+      this.presenceBySocket.set(socketId, online);
       return { user: online, cameOnline: false, nameChanged: false };
     }
-    const nameChanged = this.isTaken(identity.username, identity.sessionId);
+    const nameChanged = this.isTaken(room, identity.username, identity.sessionId);
     const user: Presence = {
       sessionId: identity.sessionId,
       avatar: identity.avatar,
-      username: nameChanged ? this.generateUsername() : identity.username,
+      username: nameChanged ? this.generateUsername(room) : identity.username,
+      room,
       userId: publicUserId(identity.sessionId),
       sockets: new Set([socketId]),
       typing: false,
       typingRelayedAt: 0,
     };
-    this.bySession.set(user.sessionId, user);
-    this.sessionBySocket.set(socketId, user.sessionId);
-    this.sessionByName.set(usernameKey(user.username), user.sessionId);
+    here.bySession.set(user.sessionId, user);
+    here.sessionByName.set(usernameKey(user.username), user.sessionId);
+    this.presenceBySocket.set(socketId, user);
     return { user, cameOnline: true, nameChanged };
   }
 
   /**
-   * Removes a socket. When it was its session's last one, the session goes offline after the
-   * grace period unless a socket of it comes back first. Returns the session, if known.
+   * Removes a socket. When it was its session's last one in the room, the session leaves the
+   * room after the grace period unless a socket of it comes back first. Returns the session.
    */
   detach(socketId: string): OnlineUser | undefined {
-    const sessionId = this.sessionBySocket.get(socketId);
-    if (sessionId === undefined) {
-      return undefined;
-    }
-    this.sessionBySocket.delete(socketId);
-    const user = this.bySession.get(sessionId);
+    const user = this.presenceBySocket.get(socketId);
     if (!user) {
       return undefined;
     }
+    this.presenceBySocket.delete(socketId);
     user.sockets.delete(socketId);
     if (user.sockets.size === 0 && !user.offlineTimer && !this.closing) {
       user.offlineTimer = setTimeout(() => this.goOffline(user), this.graceMs);
@@ -129,44 +134,40 @@ export class UsersService implements OnModuleDestroy {
   }
 
   get(socketId: string): OnlineUser | undefined {
-    const sessionId = this.sessionBySocket.get(socketId);
-    return sessionId === undefined ? undefined : this.bySession.get(sessionId);
+    return this.presenceBySocket.get(socketId);
   }
 
-  getSession(sessionId: string): OnlineUser | undefined {
-    return this.bySession.get(sessionId);
+  /** Sessions online in `room` now (including those within their grace period). */
+  online(room: string): OnlineUser[] {
+    return [...(this.rooms.get(room)?.bySession.values() ?? [])];
   }
 
-  /** Sessions online now (including those within their grace period). */
-  online(): OnlineUser[] {
-    return [...this.bySession.values()];
-  }
-
-  isTaken(username: string, exceptSessionId?: string): boolean {
-    const holder = this.sessionByName.get(usernameKey(username));
+  isTaken(room: string, username: string, exceptSessionId?: string): boolean {
+    const holder = this.rooms.get(room)?.sessionByName.get(usernameKey(username));
     return holder !== undefined && holder !== exceptSessionId;
   }
 
   /**
-   * Renames the session of a socket to an already normalised and rule-checked name (the protocol
-   * schema does that). Refuses a name another online session uses; changing the case of one's
-   * own name is fine.
+   * Renames the session of a socket, in its room, to an already normalised and rule-checked name
+   * (the protocol schema does that). Refuses a name another session in the room uses; changing
+   * the case of one's own name is fine.
    */
   rename(socketId: string, username: string): RenameResult {
-    const user = this.bySession.get(this.sessionBySocket.get(socketId) ?? '');
+    const user = this.presenceBySocket.get(socketId);
     if (!user) {
       return ackError(ErrorCode.Internal);
     }
-    if (this.isTaken(username, user.sessionId)) {
+    if (this.isTaken(user.room, username, user.sessionId)) {
       return ackError(ErrorCode.NameTaken, `“${username}” is already taken by someone online.`);
     }
     const oldUsername = user.username;
     if (oldUsername === username) {
       return { ok: true, user, oldUsername, changed: false };
     }
-    this.sessionByName.delete(usernameKey(oldUsername));
+    const names = this.room(user.room).sessionByName;
+    names.delete(usernameKey(oldUsername));
     user.username = username;
-    this.sessionByName.set(usernameKey(username), user.sessionId);
+    names.set(usernameKey(username), user.sessionId);
     return { ok: true, user, oldUsername, changed: true };
   }
 
@@ -175,7 +176,7 @@ export class UsersService implements OnModuleDestroy {
    * others should hear of it: a change, or a repeated `true` no more than once a second.
    */
   setTyping(socketId: string, isTyping: boolean, now = Date.now()): OnlineUser | undefined {
-    const user = this.bySession.get(this.sessionBySocket.get(socketId) ?? '');
+    const user = this.presenceBySocket.get(socketId);
     if (!user) {
       return undefined;
     }
@@ -192,12 +193,12 @@ export class UsersService implements OnModuleDestroy {
     return user;
   }
 
-  /** A fresh `User_NNNN` (1000-9999) that no online session uses. */
-  generateUsername(): string {
+  /** A fresh `User_NNNN` (1000-9999) that nobody in `room` uses. */
+  generateUsername(room: string): string {
     const span = GENERATED_MAX - GENERATED_MIN + 1;
     for (let attempt = 0; attempt < RANDOM_ATTEMPTS; attempt++) {
       const candidate = `User_${GENERATED_MIN + Math.floor(this.random() * span)}`;
-      if (!this.isTaken(candidate)) {
+      if (!this.isTaken(room, candidate)) {
         return candidate;
       }
     }
@@ -205,14 +206,14 @@ export class UsersService implements OnModuleDestroy {
     const start = Math.floor(this.random() * span);
     for (let offset = 0; offset < span; offset++) {
       const candidate = `User_${GENERATED_MIN + ((start + offset) % span)}`;
-      if (!this.isTaken(candidate)) {
+      if (!this.isTaken(room, candidate)) {
         return candidate;
       }
     }
-    // All 9000 four-digit names are online at once: go on with five digits rather than fail.
+    // All 9000 four-digit names are in use at once: go on with five digits rather than fail.
     for (let n = GENERATED_MAX + 1; ; n++) {
       const candidate = `User_${n}`;
-      if (!this.isTaken(candidate)) {
+      if (!this.isTaken(room, candidate)) {
         return candidate;
       }
     }
@@ -220,17 +221,32 @@ export class UsersService implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.closing = true;
-    for (const user of this.bySession.values()) {
-      clearTimeout(user.offlineTimer);
+    for (const room of this.rooms.values()) {
+      for (const user of room.bySession.values()) {
+        clearTimeout(user.offlineTimer);
+      }
     }
   }
 
+  private room(name: string): RoomPresence {
+    let room = this.rooms.get(name);
+    if (!room) {
+      room = { bySession: new Map(), sessionByName: new Map() };
+      this.rooms.set(name, room);
+    }
+    return room;
+  }
+
   private goOffline(user: Presence): void {
-    if (user.sockets.size > 0 || this.bySession.get(user.sessionId) !== user) {
+    const room = this.rooms.get(user.room);
+    if (user.sockets.size > 0 || room?.bySession.get(user.sessionId) !== user) {
       return;
     }
-    this.bySession.delete(user.sessionId);
-    this.sessionByName.delete(usernameKey(user.username));
+    room.bySession.delete(user.sessionId);
+    room.sessionByName.delete(usernameKey(user.username));
+    if (room.bySession.size === 0) {
+      this.rooms.delete(user.room);
+    }
     user.typing = false;
     for (const listener of this.wentOfflineListeners) {
       listener(user);
