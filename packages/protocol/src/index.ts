@@ -1,6 +1,7 @@
 export * from './ack.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './format.js';
 export * from './limits.js';
 export * from './mentions.js';
 export * from './parse.js';
