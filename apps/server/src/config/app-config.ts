@@ -21,6 +21,12 @@ const envSchema = z.object({
   /** Folder holding the built web app; served at `/` when it exists. */
   WEB_DIST_DIR: z.string().trim().min(1, 'must not be empty').default(DEFAULT_WEB_DIST_DIR),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  /** PostgreSQL for history and sessions shared by several nodes; unset: SQLite under DATA_DIR. */
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   /** Folder for the SQLite database (created if missing). */
   DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data'),
   /** How long a session whose last tab closed still counts as online (reloads, flaky networks). */
@@ -80,6 +86,8 @@ export interface AppConfig {
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   /** SQLite file, `:memory:` when DATA_DIR is `:memory:` (tests). */
   databaseFile: string;
+  /** PostgreSQL connection string; when set, it is the store instead of SQLite. */
+  databaseUrl: string | undefined;
   presenceGraceMs: number;
   sessionTtlMs: number;
   resumeMaxMessages: number;
@@ -127,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: parsed.HOST,
     webDistDir: parsed.WEB_DIST_DIR,
     logLevel: parsed.LOG_LEVEL,
+    databaseUrl: parsed.DATABASE_URL,
     databaseFile:
       parsed.DATA_DIR === ':memory:' ? ':memory:' : resolve(parsed.DATA_DIR, 'parley.sqlite'),
     presenceGraceMs: parsed.PRESENCE_GRACE_MS,

@@ -2,6 +2,7 @@ import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { ChatStore } from './chat-store.js';
+import { PostgresChatStore } from './postgres-chat-store.js';
 import { SqliteChatStore } from './sqlite-chat-store.js';
 
 /** Nest injection token for the {@link ChatStore}. */
@@ -22,7 +23,10 @@ class ChatStoreCloser implements OnApplicationShutdown {
     {
       provide: CHAT_STORE,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): ChatStore => new SqliteChatStore(config.databaseFile),
+      useFactory: (config: AppConfig): Promise<ChatStore> | ChatStore =>
+        config.databaseUrl
+          ? PostgresChatStore.connect(config.databaseUrl)
+          : new SqliteChatStore(config.databaseFile),
     },
     ChatStoreCloser,
   ],

@@ -1,0 +1,287 @@
+import pg from 'pg';
+
+import type {
+  ChatStore,
+  MessagePage,
+  NewStoredMessage,
+  SessionRecord,
+  StoredMessage,
+} from './chat-store.js';
+
+/**
+ * Schema migrations, applied in order at boot under an advisory lock (several nodes may start at
+ * once); `parley_schema` remembers how far a database got. Append new steps, never edit old ones.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE sessions (
+     id            TEXT PRIMARY KEY,
+     token_hash    TEXT NOT NULL UNIQUE,
+     username      TEXT NOT NULL,
+     avatar        TEXT NOT NULL,
+     created_at    BIGINT NOT NULL,
+     last_seen_at  BIGINT NOT NULL
+   );
+   CREATE TABLE messages (
+     id          BIGSERIAL PRIMARY KEY,
+     room        TEXT NOT NULL,
+     ts          BIGINT NOT NULL,
+     session_id  TEXT NOT NULL,
+     client_id   TEXT,
+     username    TEXT NOT NULL,
+     avatar      TEXT NOT NULL,
+     message     TEXT NOT NULL,
+     mentions    JSONB NOT NULL DEFAULT '[]',
+     edited_ts   BIGINT,
+     deleted     BOOLEAN NOT NULL DEFAULT FALSE
+   );
+   CREATE UNIQUE INDEX messages_session_client ON messages (session_id, client_id)
+     WHERE client_id IS NOT NULL;
+   CREATE INDEX messages_room_id ON messages (room, id);`,
+];
+
+/** Arbitrary constant key for the migration lock. */
+const MIGRATION_LOCK = 7_215_031;
+
+interface MessageRow {
+  id: string;
+  room: string;
+  ts: string;
+  session_id: string;
+  client_id: string | null;
+  username: string;
+  avatar: string;
+  message: string;
+  mentions: string[];
+  edited_ts: string | null;
+  deleted: boolean;
+}
+
+interface SessionRow {
+  id: string;
+  username: string;
+  avatar: string;
+  created_at: string;
+  last_seen_at: string;
+}
+
+// BIGINT comes back as a string; our ids and times stay far below 2^53.
+const toMessage = (row: MessageRow): StoredMessage => ({
+  id: Number(row.id),
+  room: row.room,
+  ts: Number(row.ts),
+  sessionId: row.session_id,
+  clientId: row.client_id,
+  username: row.username,
+  avatar: row.avatar,
+  message: row.message,
+  mentions: row.mentions,
+  editedTs: row.edited_ts === null ? null : Number(row.edited_ts),
+  deleted: row.deleted,
+});
+
+const toSession = (row: SessionRow): SessionRecord => ({
+  id: row.id,
+  username: row.username,
+  avatar: row.avatar,
+  createdAt: Number(row.created_at),
+  lastSeenAt: Number(row.last_seen_at),
+});
+
+/**
+ * The shared store for several nodes: PostgreSQL through a `pg` pool. Ids come from one sequence,
+ * and each insert holds a per-room transaction lock, so within a room ids are handed out in commit
+ * order: a reader that has seen id N never later finds a smaller id appearing before it.
+ */
+export class PostgresChatStore implements ChatStore {
+  private constructor(private readonly pool: pg.Pool) {}
+
+  /** Connects, checks the server answers, and migrates the schema. */
+  static async connect(connectionString: string): Promise<PostgresChatStore> {
+    const pool = new pg.Pool({ connectionString, max: 10, connectionTimeoutMillis: 5000 });
+    // An idle client losing its connection must not crash the process; the pool replaces it.
+    pool.on('error', () => undefined);
+    try {
+      await migrate(pool);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PostgresChatStore(pool);
+  }
+
+  async appendMessage(
+    input: NewStoredMessage,
+  ): Promise<{ message: StoredMessage; duplicate: boolean }> {
+    return this.transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`room:${input.room}`]);
+      if (input.clientId !== null) {
+        const existing = await client.query<MessageRow>(
+          'SELECT * FROM messages WHERE session_id = $1 AND client_id = $2',
+          [input.sessionId, input.clientId],
+        );
+        if (existing.rows[0]) {
+          return { message: toMessage(existing.rows[0]), duplicate: true };
+        }
+      }
+      const inserted = await client.query<MessageRow>(
+        `INSERT INTO messages (room, ts, session_id, client_id, username, avatar, message, mentions)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+        [
+          input.room,
+          input.ts,
+          input.sessionId,
+          input.clientId,
+          input.username,
+          input.avatar,
+          input.message,
+          JSON.stringify(input.mentions),
+        ],
+      );
+      return { message: toMessage(inserted.rows[0]!), duplicate: false };
+    });
+  }
+
+  async getMessage(id: number): Promise<StoredMessage | undefined> {
+    const { rows } = await this.pool.query<MessageRow>('SELECT * FROM messages WHERE id = $1', [
+      id,
+    ]);
+    return rows[0] ? toMessage(rows[0]) : undefined;
+  }
+
+  async editMessage(id: number, message: string, mentions: string[], editedTs: number) {
+    await this.pool.query(
+      'UPDATE messages SET message = $1, mentions = $2, edited_ts = $3 WHERE id = $4',
+      [message, JSON.stringify(mentions), editedTs, id],
+    );
+  }
+
+  async deleteMessage(id: number): Promise<void> {
+    await this.pool.query(
+      "UPDATE messages SET message = '', mentions = '[]', deleted = TRUE WHERE id = $1",
+      [id],
+    );
+  }
+
+  async latestMessages(room: string, limit: number): Promise<MessagePage> {
+    const { rows } = await this.pool.query<MessageRow>(
+      'SELECT * FROM messages WHERE room = $1 ORDER BY id DESC LIMIT $2',
+      [room, limit + 1],
+    );
+    return page(rows.reverse(), limit, 'older');
+  }
+
+  async messagesBefore(room: string, beforeId: number, limit: number): Promise<MessagePage> {
+    const { rows } = await this.pool.query<MessageRow>(
+      'SELECT * FROM messages WHERE room = $1 AND id < $2 ORDER BY id DESC LIMIT $3',
+      [room, beforeId, limit + 1],
+    );
+    return page(rows.reverse(), limit, 'older');
+  }
+
+  async messagesAfter(room: string, afterId: number, limit: number): Promise<MessagePage> {
+    const { rows } = await this.pool.query<MessageRow>(
+      'SELECT * FROM messages WHERE room = $1 AND id > $2 ORDER BY id ASC LIMIT $3',
+      [room, afterId, limit + 1],
+    );
+    return page(rows, limit, 'newer');
+  }
+
+  async createSession(session: SessionRecord, tokenHash: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO sessions (id, token_hash, username, avatar, created_at, last_seen_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [
+        session.id,
+        tokenHash,
+        session.username,
+        session.avatar,
+        session.createdAt,
+        session.lastSeenAt,
+      ],
+    );
+  }
+
+  async findSession(tokenHash: string, seenAfter: number): Promise<SessionRecord | undefined> {
+    const { rows } = await this.pool.query<SessionRow>(
+      'SELECT * FROM sessions WHERE token_hash = $1 AND last_seen_at > $2',
+      [tokenHash, seenAfter],
+    );
+    return rows[0] ? toSession(rows[0]) : undefined;
+  }
+
+  async updateSessionIdentity(id: string, username: string, avatar: string): Promise<void> {
+    await this.pool.query('UPDATE sessions SET username = $1, avatar = $2 WHERE id = $3', [
+      username,
+      avatar,
+      id,
+    ]);
+  }
+
+  async touchSession(id: string, lastSeenAt: number): Promise<void> {
+    await this.pool.query('UPDATE sessions SET last_seen_at = $1 WHERE id = $2', [lastSeenAt, id]);
+  }
+
+  /** True when the database answers (for readiness checks). */
+  async ping(): Promise<boolean> {
+    try {
+      await this.pool.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async transaction<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await run(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await client.query('CREATE TABLE IF NOT EXISTS parley_schema (version INTEGER NOT NULL)');
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM parley_schema');
+    const current = rows[0]?.version ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new Error(
+        `The database schema (version ${current}) is newer than this server (${MIGRATIONS.length}).`,
+      );
+    }
+    for (let version = current; version < MIGRATIONS.length; version++) {
+      await client.query('BEGIN');
+      await client.query(MIGRATIONS[version] ?? '');
+      await client.query('DELETE FROM parley_schema');
+      await client.query('INSERT INTO parley_schema (version) VALUES ($1)', [version + 1]);
+      await client.query('COMMIT');
+    }
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    client.release();
+  }
+}
+
+/** As in the SQLite store: rows fetched one past `limit` tell whether more exist. */
+function page(rows: MessageRow[], limit: number, direction: 'older' | 'newer'): MessagePage {
+  const more = rows.length > limit;
+  const kept = more ? (direction === 'older' ? rows.slice(1) : rows.slice(0, limit)) : rows;
+  return { messages: kept.map(toMessage), more };
+}
