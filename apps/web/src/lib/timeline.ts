@@ -1,0 +1,197 @@
+/**
+ * The timeline's items and the pure rules that order them: stored messages by server id, notices
+ * right after the message that was the latest when they happened, my unsent messages last.
+ */
+
+import type { OutboxFailure } from './outbox';
+
+/** Where one of my messages stands. Messages by others are always `sent`. */
+export type DeliveryStatus = 'pending' | 'sent' | 'failed';
+
+/** A chat message as the timeline shows it. Items never change; a change makes a new object. */
+export interface MessageItem {
+  kind: 'message';
+  /**
+   * Unique among the timeline's items and stable: `m<id>` for a stored message; `c<client_id>`
+   * for one I wrote on this page, kept once it is stored so its row does not jump or flash.
+   */
+  key: string;
+  /** Server id; `null` while the server has not confirmed it. */
+  id: number | null;
+  /** Server time it was stored (ms since the epoch); for an unsent message, when it was written. */
+  ts: number;
+  username: string;
+  avatar: string;
+  text: string;
+  /** Public id of the author's session; empty when the server did not say. */
+  userId: string;
+  /** My id for it, when it has one. */
+  clientId: string | null;
+  /** Written by me (same `user_id`, whatever my name was then). */
+  mine: boolean;
+  status: DeliveryStatus;
+  /** Why it was not sent (status `failed`). */
+  failure: OutboxFailure | null;
+  /** Arrival order on this page: grows with every item added. */
+  seq: number;
+  /** Arrived while the page was open (live, or replayed after a drop), not from a history page. */
+  fresh: boolean;
+}
+
+export type NoticeKind = 'joined' | 'left' | 'renamed';
+
+/** Someone joined, left or changed their name. */
+export interface NoticeItem {
+  kind: NoticeKind;
+  key: string;
+  /** Id of the latest message known when it happened: the notice shows right after it. */
+  afterId: number;
+  /** When it happened here (ms since the epoch). */
+  at: number;
+  /** Whom it is about (the new name, for a rename). */
+  username: string;
+  /** The sentence shown, e.g. "User_1234 is now Ada". */
+  text: string;
+  /** The notice is about me. */
+  mine: boolean;
+  seq: number;
+  fresh: true;
+}
+
+export type TimelineItem = MessageItem | NoticeItem;
+
+/** A stored message as read from the wire (`new_message`, `history`, `load_history`). */
+export interface WireMessage {
+  id: number;
+  ts: number;
+  username: string;
+  avatar: string;
+  message: string;
+  clientId: string | null;
+  userId: string;
+}
+
+/**
+ * Reads one message from the server, or `null` if it is not usable. Checked by hand rather than
+ * with the protocol's zod schemas, which would add zod to the page for a few fields.
+ */
+export function readWireMessage(
+  value: unknown,
+  safeAvatar: (url: unknown) => string,
+): WireMessage | null {
+  if (typeof value !== 'object' || value === null) {
+    return null;
+  }
+  const { id, ts, username, avatar, message, client_id, user_id } = value as Record<
+    string,
+    unknown
+  >;
+  if (
+    typeof id !== 'number' ||
+    !Number.isSafeInteger(id) ||
+    id <= 0 ||
+    typeof username !== 'string' ||
+    username.length === 0 ||
+    typeof message !== 'string' ||
+    message.length === 0
+  ) {
+    return null;
+  }
+  return {
+    id,
+    // A missing or broken time still shows the message, stamped with when it arrived.
+    ts: typeof ts === 'number' && Number.isFinite(ts) ? ts : Date.now(),
+    username,
+    avatar: safeAvatar(avatar),
+    message,
+    clientId: typeof client_id === 'string' && client_id.length > 0 ? client_id : null,
+    userId: typeof user_id === 'string' ? user_id : '',
+  };
+}
+
+export function readWireMessages(
+  value: unknown,
+  safeAvatar: (url: unknown) => string,
+): WireMessage[] {
+  if (!Array.isArray(value)) {
+    return [];
+  }
+  const messages: WireMessage[] = [];
+  for (const entry of value) {
+    const message = readWireMessage(entry, safeAvatar);
+    if (message) {
+      messages.push(message);
+    }
+  }
+  return messages;
+}
+
+/** Stored messages sorted by id. */
+type Stored = MessageItem & { id: number };
+
+export function isStored(item: MessageItem): item is Stored {
+  return item.id !== null;
+}
+
+/**
+ * Merges messages into a list sorted by id. A message already there is replaced by the newer copy
+ * (the server's word wins) but keeps its key, arrival order and freshness, so its row stays put.
+ * Returns the merged list and how many messages were new.
+ */
+export function mergeById(
+  existing: readonly Stored[],
+  incoming: readonly Stored[],
+): { merged: Stored[]; added: Stored[] } {
+  if (incoming.length === 0) {
+    return { merged: existing.slice(), added: [] };
+  }
+  const byId = new Map<number, Stored>();
+  for (const message of existing) {
+    byId.set(message.id, message);
+  }
+  const added: Stored[] = [];
+  for (const message of incoming) {
+    const previous = byId.get(message.id);
+    if (previous) {
+      byId.set(message.id, {
+        ...message,
+        key: previous.key,
+        seq: previous.seq,
+        fresh: previous.fresh,
+      });
+    } else {
+      byId.set(message.id, message);
+      added.push(message);
+    }
+  }
+  const merged = Array.from(byId.values()).sort((a, b) => a.id - b.id);
+  return { merged, added };
+}
+
+/** Notices in display order: by the message they follow, then as they happened. */
+export function sortNotices(notices: readonly NoticeItem[]): NoticeItem[] {
+  return notices.slice().sort((a, b) => a.afterId - b.afterId || a.seq - b.seq);
+}
+
+/**
+ * The timeline in display order: stored messages by id with each notice right after the message
+ * it follows, then my unsent messages in the order I wrote them.
+ */
+export function buildTimeline(
+  messages: readonly Stored[],
+  notices: readonly NoticeItem[],
+  unsent: readonly MessageItem[],
+): TimelineItem[] {
+  const items: TimelineItem[] = [];
+  let next = 0;
+  for (const message of messages) {
+    let notice = notices[next];
+    while (notice && notice.afterId < message.id) {
+      items.push(notice);
+      notice = notices[++next];
+    }
+    items.push(message);
+  }
+  items.push(...notices.slice(next), ...unsent);
+  return items;
+}
