@@ -4,6 +4,8 @@ import { AvatarsModule } from './avatars/avatars.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { HealthController } from './health/health.controller.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { StorageModule } from './storage/storage.module.js';
 
 @Module({})
 export class AppModule {
@@ -12,7 +14,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [AvatarsModule, ChatModule],
+      imports: [MetricsModule, StorageModule, AvatarsModule, ChatModule],
       controllers: [HealthController],
       providers: [{ provide: APP_CONFIG, useValue: config }],
       exports: [APP_CONFIG],

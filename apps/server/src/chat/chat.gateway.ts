@@ -34,6 +34,7 @@ import {
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MessagesService } from '../messages/messages.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { clientAddress } from '../security/client-address.js';
 import { type LimitedAction, RateLimitsService } from '../security/rate-limits.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -59,6 +60,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly sessions: SessionsService,
     private readonly messages: MessagesService,
     private readonly limits: RateLimitsService,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.sendMessageSchema = sendMessagePayload(config.messageMaxLength);
@@ -66,6 +68,10 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   afterInit(server: ChatServer): void {
+    this.metrics.observe({
+      sockets: () => server.engine.clientsCount,
+      users: () => this.users.onlineCount(),
+    });
     // Admit before the connection is accepted, so no request can arrive from a socket without an
     // identity. Recovered sockets skip this (their `socket.data` is restored).
     server.use((socket, next) => {
@@ -154,7 +160,10 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         this.mentionable(author.room),
       );
       if (!duplicate) {
-        this.server.to(roomChannel(author.room)).emit(ServerEvent.NewMessage, message);
+        const channel = roomChannel(author.room);
+        this.server.to(channel).emit(ServerEvent.NewMessage, message);
+        this.metrics.messagesIn.inc();
+        this.metrics.deliveriesOut.inc(this.server.sockets.adapter.rooms.get(channel)?.size ?? 0);
         // Sending ends typing, without waiting for the client to say so.
         this.relayTyping(socket, false);
       }
@@ -366,6 +375,9 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     } catch (error) {
       this.logFailure(event, error);
       response = ackError(ErrorCode.Internal);
+    }
+    if (!response.ok) {
+      this.metrics.refusals.inc({ code: response.error });
     }
     if (typeof ack === 'function') {
       ack(response);

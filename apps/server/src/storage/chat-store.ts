@@ -65,5 +65,8 @@ export interface ChatStore {
   updateSessionIdentity(id: string, username: string, avatar: string): Promise<void>;
   touchSession(id: string, lastSeenAt: number): Promise<void>;
 
+  /** True when the store answers (readiness checks). */
+  ping(): Promise<boolean>;
+
   close(): Promise<void>;
 }

@@ -281,6 +281,14 @@ export class SqliteChatStore implements ChatStore {
     return Promise.resolve();
   }
 
+  ping(): Promise<boolean> {
+    try {
+      return Promise.resolve(this.db.prepare('SELECT 1 AS one').get() !== undefined);
+    } catch {
+      return Promise.resolve(false);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.checkpointer) {
       const exited = new Promise((resolve) => this.checkpointer?.once('exit', resolve));

@@ -2,8 +2,10 @@ import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { ChatStore } from './chat-store.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { PostgresChatStore } from './postgres-chat-store.js';
 import { SqliteChatStore } from './sqlite-chat-store.js';
+import { timedChatStore } from './timed-chat-store.js';
 
 /** Nest injection token for the {@link ChatStore}. */
 export const CHAT_STORE = Symbol('CHAT_STORE');
@@ -22,11 +24,14 @@ class ChatStoreCloser implements OnApplicationShutdown {
   providers: [
     {
       provide: CHAT_STORE,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): Promise<ChatStore> | ChatStore =>
-        config.databaseUrl
-          ? PostgresChatStore.connect(config.databaseUrl)
-          : new SqliteChatStore(config.databaseFile),
+      inject: [APP_CONFIG, MetricsService],
+      useFactory: async (config: AppConfig, metrics: MetricsService): Promise<ChatStore> =>
+        timedChatStore(
+          config.databaseUrl
+            ? await PostgresChatStore.connect(config.databaseUrl)
+            : new SqliteChatStore(config.databaseFile),
+          metrics,
+        ),
     },
     ChatStoreCloser,
   ],

@@ -142,6 +142,15 @@ export class UsersService implements OnModuleDestroy {
     return [...(this.rooms.get(room)?.bySession.values() ?? [])];
   }
 
+  /** People online on this node, each room counted on its own. */
+  onlineCount(): number {
+    let count = 0;
+    for (const room of this.rooms.values()) {
+      count += room.bySession.size;
+    }
+    return count;
+  }
+
   isTaken(room: string, username: string, exceptSessionId?: string): boolean {
     const holder = this.rooms.get(room)?.sessionByName.get(usernameKey(username));
     return holder !== undefined && holder !== exceptSessionId;

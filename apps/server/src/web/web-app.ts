@@ -6,7 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 
 /** Paths the server answers itself; everything else may be a page of the single-page app. */
-const SERVER_PREFIXES = ['/socket.io', '/avatars/', '/health'];
+const SERVER_PREFIXES = ['/socket.io', '/avatars/', '/health', '/readyz', '/metrics'];
 
 /**
  * Serves the built web app from `webDistDir`, so one process on one port is the whole product.

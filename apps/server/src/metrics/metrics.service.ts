@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Prometheus metrics for operators (`GET /metrics`): traffic, refusals, presence, store latency,
+ * plus Node's defaults (event-loop lag, heap, GC). One registry per app, so tests and several
+ * apps in one process never mix their figures.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly messagesIn = new Counter({
+    name: 'parley_messages_in_total',
+    help: 'Messages accepted and stored (retries recognised by client_id not counted)',
+    registers: [this.registry],
+  });
+
+  readonly deliveriesOut = new Counter({
+    name: 'parley_deliveries_out_total',
+    help: 'Chat messages handed to sockets (one per recipient)',
+    registers: [this.registry],
+  });
+
+  readonly refusals = new Counter({
+    name: 'parley_refusals_total',
+    help: 'Requests refused, by error code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly storeLatency = new Histogram({
+    name: 'parley_store_latency_seconds',
+    help: 'Time the message store took, by operation',
+    labelNames: ['operation'] as const,
+    buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  private socketsSource: () => number = () => 0;
+  private usersSource: () => number = () => 0;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+    const read = (source: () => () => number) =>
+      function (this: Gauge) {
+        this.set(source()());
+      };
+    new Gauge({
+      name: 'parley_connected_sockets',
+      help: 'Socket.IO connections open on this node',
+      registers: [this.registry],
+      collect: read(() => this.socketsSource),
+    });
+    new Gauge({
+      name: 'parley_users_online',
+      help: 'People online on this node (sessions present in a room, each room counted)',
+      registers: [this.registry],
+      collect: read(() => this.usersSource),
+    });
+  }
+
+  /** Where the live gauges read from (set once the gateway and presence exist). */
+  observe(sources: { sockets: () => number; users: () => number }): void {
+    this.socketsSource = sources.sockets;
+    this.usersSource = sources.users;
+  }
+
+  /** Runs a store operation and records how long it took. */
+  async timeStore<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    const end = this.storeLatency.startTimer({ operation });
+    try {
+      return await run();
+    } finally {
+      end();
+    }
+  }
+}
