@@ -4,7 +4,10 @@ import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 
+import type { Redis } from 'ioredis';
+
 import { AppModule } from './app.module.js';
+import { REDIS } from './redis/redis.module.js';
 import { ChatIoAdapter } from './chat/chat-io.adapter.js';
 import type { AppConfig } from './config/app-config.js';
 import { securityHeaders } from './security/security-headers.js';
@@ -20,7 +23,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   });
   app.disable('x-powered-by');
   app.use(securityHeaders());
-  app.useWebSocketAdapter(new ChatIoAdapter(app, config));
+  app.useWebSocketAdapter(new ChatIoAdapter(app, config, app.get<Redis | null>(REDIS)));
   mountWebApp(app, config.webDistDir, new Logger('WebApp'));
   app.enableShutdownHooks();
   return app;

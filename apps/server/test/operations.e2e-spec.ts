@@ -36,6 +36,18 @@ describe('Operations: health, readiness, metrics (real app)', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 
+  it('is unready while Redis does not answer', async () => {
+    // Nothing listens on port 1: the client keeps retrying, the node stays alive but unready.
+    const url = await start({
+      REDIS_URL: 'redis://127.0.0.1:1',
+      REDIS_KEY_PREFIX: 'parley-test-down:',
+    });
+    const unready = await fetch(`${url}/readyz`);
+    expect(unready.status).toBe(503);
+    expect(await unready.json()).toEqual({ status: 'unready', store: true, redis: false });
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+
   it('exposes Prometheus metrics of the traffic', async () => {
     const url = await start();
     const ada = await join(url);

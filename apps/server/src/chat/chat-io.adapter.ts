@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http';
 
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import type { Redis } from 'ioredis';
 import type { ServerOptions } from 'socket.io';
 
 import type { AppConfig } from '../config/app-config.js';
@@ -21,6 +23,7 @@ export class ChatIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
     private readonly config: AppConfig,
+    private readonly redis: Redis | null,
   ) {
     super(app);
   }
@@ -47,6 +50,19 @@ export class ChatIoAdapter extends IoAdapter {
         : {}),
       // The browser app bundles its client; nobody needs /socket.io/socket.io.js from us.
       serveClient: false,
+      // Several nodes: broadcasts go through a Redis stream, which (unlike Redis pub/sub) keeps
+      // connection state recovery working and resumes without loss after a Redis restart.
+      ...(this.redis
+        ? {
+            adapter: createAdapter(this.redis, {
+              streamName: `${this.config.redisKeyPrefix}stream`,
+              channelPrefix: `${this.config.redisKeyPrefix}sio`,
+              sessionKeyPrefix: `${this.config.redisKeyPrefix}sio:session:`,
+              maxLen: 10_000,
+              onlyPlaintext: true,
+            }),
+          }
+        : {}),
     };
     return super.createIOServer(port, configured as ServerOptions);
   }

@@ -27,6 +27,14 @@ const envSchema = z.object({
     .trim()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
+  /** Redis for cross-node fan-out (several nodes behind a load balancer); unset: one node. */
+  REDIS_URL: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional(),
+  /** Prefix of every Redis key and channel this deployment uses. */
+  REDIS_KEY_PREFIX: z.string().trim().min(1).max(64).default('parley:'),
   /** Folder for the SQLite database (created if missing). */
   DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data'),
   /** How long a session whose last tab closed still counts as online (reloads, flaky networks). */
@@ -88,6 +96,9 @@ export interface AppConfig {
   databaseFile: string;
   /** PostgreSQL connection string; when set, it is the store instead of SQLite. */
   databaseUrl: string | undefined;
+  /** Redis URL; when set, nodes share fan-out through it. */
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
   presenceGraceMs: number;
   sessionTtlMs: number;
   resumeMaxMessages: number;
@@ -136,6 +147,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webDistDir: parsed.WEB_DIST_DIR,
     logLevel: parsed.LOG_LEVEL,
     databaseUrl: parsed.DATABASE_URL,
+    redisUrl: parsed.REDIS_URL,
+    redisKeyPrefix: parsed.REDIS_KEY_PREFIX,
     databaseFile:
       parsed.DATA_DIR === ':memory:' ? ':memory:' : resolve(parsed.DATA_DIR, 'parley.sqlite'),
     presenceGraceMs: parsed.PRESENCE_GRACE_MS,

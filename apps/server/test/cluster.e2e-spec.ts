@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+
+import { join, type Joined, request, startApp, waitFor } from './support/chat-test-app.js';
+import { createTestDatabase } from './support/postgres.js';
+import { REDIS_URL, testRedisPrefix } from './support/redis.js';
+
+/**
+ * Two nodes (two apps on two ports) sharing Redis for fan-out and PostgreSQL for history, each with
+ * its own clients, as behind a load balancer.
+ */
+describe('Two nodes with REDIS_URL and DATABASE_URL (real Redis, real PostgreSQL)', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  const redis = testRedisPrefix();
+  const apps: NestExpressApplication[] = [];
+  const clients: Joined[] = [];
+  const urls: string[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    for (let node = 0; node < 2; node++) {
+      const { app, url } = await startApp({
+        DATABASE_URL: database.url,
+        REDIS_URL,
+        REDIS_KEY_PREFIX: redis.prefix,
+      });
+      apps.push(app);
+      urls.push(url);
+    }
+  });
+
+  afterAll(async () => {
+    for (const client of clients) {
+      client.socket.disconnect();
+    }
+    await Promise.all(apps.map((app) => app.close()));
+    await database.drop();
+    await redis.clean();
+  });
+
+  async function joinNode(node: number, room = 'cluster'): Promise<Joined> {
+    const client = await join(urls[node]!, { auth: { room } });
+    clients.push(client);
+    return client;
+  }
+
+  it('delivers messages, renames and typing across nodes, and shares history', async () => {
+    const ada = await joinNode(0);
+    const bo = await joinNode(1);
+
+    const heardOnOtherNode = waitFor(bo.socket, 'new_message');
+    const heardOnSameNode = waitFor(ada.socket, 'new_message');
+    const sent = await request(ada.socket, 'send_message', { message: 'across the cluster' });
+    expect(sent).toMatchObject({ ok: true });
+    expect(await heardOnOtherNode).toMatchObject({
+      message: 'across the cluster',
+      user_id: ada.userId,
+    });
+    expect((await heardOnSameNode).id).toBe(sent.ok ? sent.id : -1);
+
+    const renamed = waitFor(ada.socket, 'username_updated');
+    await request(bo.socket, 'update_username', { username: 'Bo' });
+    expect(await renamed).toMatchObject({ new_username: 'Bo', user_id: bo.userId });
+
+    const typing = waitFor(bo.socket, 'user_typing');
+    ada.socket.emit('typing', { is_typing: true });
+    expect(await typing).toMatchObject({ user_id: ada.userId, is_typing: true });
+
+    const late = await joinNode(1);
+    expect(late.history.messages.map((m) => m.message)).toEqual(['across the cluster']);
+  });
+
+  it('keeps rooms apart across nodes', async () => {
+    const here = await joinNode(0, 'cluster-a');
+    const there = await joinNode(1, 'cluster-b');
+    const sameRoom = await joinNode(1, 'cluster-a');
+    const heard = waitFor(sameRoom.socket, 'new_message');
+    let leaked = false;
+    there.socket.on('new_message', () => {
+      leaked = true;
+    });
+    await request(here.socket, 'send_message', { message: 'only room a' });
+    expect((await heard).message).toBe('only room a');
+    await request(there.socket, 'update_username', { username: 'Probe' });
+    expect(leaked).toBe(false);
+  });
+});
