@@ -1,18 +1,15 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { describe, expect, it } from '@jest/globals';
 import { ErrorCode } from '@parley/protocol';
 import { io } from 'socket.io-client';
 
 import {
   type ChatClient,
   emitRaw,
-  join,
-  type Joined,
   record,
   request,
   settle,
-  startApp,
   waitFor,
+  chatHarness,
 } from './support/chat-test-app.js';
 
 /** The shipped defaults for flood control (the other suites raise them out of the way). */
@@ -26,30 +23,11 @@ const DEFAULT_LIMITS = {
 };
 
 describe('Hostile clients (real app, real sockets)', () => {
-  let app: NestExpressApplication | undefined;
-  let url: string;
-  const sockets: ChatClient[] = [];
-
-  async function start(env: NodeJS.ProcessEnv = {}): Promise<void> {
-    ({ app, url } = await startApp({ ...DEFAULT_LIMITS, ...env }));
-  }
-
-  async function joined(options?: Parameters<typeof join>[1]): Promise<Joined> {
-    const client = await join(url, options);
-    sockets.push(client.socket);
-    return client;
-  }
+  const chat = chatHarness(DEFAULT_LIMITS);
+  const { start, joined } = chat;
 
   const newMessages = (seen: Array<[string, unknown]>) =>
     seen.filter(([event]) => event === 'new_message').map(([, payload]) => payload);
-
-  afterEach(async () => {
-    for (const socket of sockets.splice(0)) {
-      socket.disconnect();
-    }
-    await app?.close();
-    app = undefined;
-  });
 
   describe('flood control', () => {
     it('lets a burst through, then refuses with rate_limited and retry_after, and others see only what passed', async () => {
@@ -180,8 +158,12 @@ describe('Hostile clients (real app, real sockets)', () => {
       const first = await joined();
       await joined();
       await joined();
-      const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false });
-      sockets.push(socket);
+      const socket = io(chat.url, {
+        transports: ['websocket'],
+        forceNew: true,
+        reconnection: false,
+      });
+      chat.track(socket);
       const error = await new Promise<Error & { data?: unknown }>((resolve) =>
         socket.once('connect_error', resolve),
       );
@@ -203,8 +185,12 @@ describe('Hostile clients (real app, real sockets)', () => {
       const ada = await joined();
       expect(ada).toBeDefined();
       const nameEvent = await (async () => {
-        const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false });
-        sockets.push(socket);
+        const socket = io(chat.url, {
+          transports: ['websocket'],
+          forceNew: true,
+          reconnection: false,
+        });
+        chat.track(socket);
         return waitFor(socket as ChatClient, 'set_username');
       })();
       expect(nameEvent.limits).toEqual({ message_max_length: 10 });
@@ -318,13 +304,13 @@ describe('Hostile clients (real app, real sockets)', () => {
       transport: 'websocket' | 'polling',
       origin: string | undefined,
     ): Promise<'connected' | 'refused'> {
-      const socket = io(url, {
+      const socket = io(chat.url, {
         transports: [transport],
         forceNew: true,
         reconnection: false,
         extraHeaders: origin ? { origin } : {},
       });
-      sockets.push(socket);
+      chat.track(socket);
       return new Promise((resolve) => {
         socket.once('connect', () => resolve('connected'));
         socket.once('connect_error', () => resolve('refused'));
@@ -335,7 +321,7 @@ describe('Hostile clients (real app, real sockets)', () => {
       'accepts its own origin and clients without one, and refuses other sites, over %s',
       async (transport) => {
         await start();
-        expect(await tryConnect(transport, url)).toBe('connected');
+        expect(await tryConnect(transport, chat.url)).toBe('connected');
         expect(await tryConnect(transport, undefined)).toBe('connected');
         expect(await tryConnect(transport, 'https://evil.example')).toBe('refused');
         expect(await tryConnect(transport, 'null')).toBe('refused');
@@ -353,7 +339,7 @@ describe('Hostile clients (real app, real sockets)', () => {
 
     it('answers a refused polling handshake with 403 and no CORS grant', async () => {
       await start();
-      const response = await fetch(`${url}/socket.io/?EIO=4&transport=polling`, {
+      const response = await fetch(`${chat.url}/socket.io/?EIO=4&transport=polling`, {
         headers: { origin: 'https://evil.example' },
       });
       expect(response.status).toBe(403);
@@ -365,7 +351,7 @@ describe('Hostile clients (real app, real sockets)', () => {
     it('sends a strict CSP, nosniff and no framing on every response', async () => {
       await start();
       for (const path of ['/', '/health', '/avatars/lorelei/User_1234.svg']) {
-        const response = await fetch(`${url}${path}`);
+        const response = await fetch(`${chat.url}${path}`);
         const csp = response.headers.get('content-security-policy') ?? '';
         expect(csp).toMatch(/default-src '(self|none)'/);
         expect(csp).not.toContain("'unsafe-eval'");
@@ -373,7 +359,7 @@ describe('Hostile clients (real app, real sockets)', () => {
         expect(response.headers.get('x-content-type-options')).toBe('nosniff');
         expect(response.headers.get('x-powered-by')).toBeNull();
       }
-      const page = await fetch(`${url}/health`);
+      const page = await fetch(`${chat.url}/health`);
       const csp = page.headers.get('content-security-policy') ?? '';
       expect(csp).toContain("script-src 'self'");
       expect(csp).toContain("frame-ancestors 'none'");

@@ -1,5 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import {
   ErrorCode,
   MESSAGE_MAX_LENGTH,
@@ -14,40 +13,23 @@ import { io } from 'socket.io-client';
 import {
   type ChatClient,
   emitRaw,
-  join,
   record,
   request,
   settle,
-  startApp,
   until,
   waitFor,
+  chatHarness,
 } from './support/chat-test-app.js';
 
 const GENERATED_NAME = /^User_[1-9]\d{3}$/;
 const AVATAR_URL = /^\/avatars\/(lorelei|notionists)\/User_\d{4}\.svg$/;
 
 describe('ChatGateway (real app, real sockets)', () => {
-  let app: NestExpressApplication;
-  let url: string;
-  const clients: ChatClient[] = [];
+  const chat = chatHarness();
+  const { joined } = chat;
 
-  /** A fresh client (a new session) whose sockets are closed after the test. */
-  async function joined(options?: Parameters<typeof join>[1]) {
-    const client = await join(url, options);
-    clients.push(client.socket);
-    return client;
-  }
-
-  // A fresh app per test: names, presence and history never leak from one test to the next.
   beforeEach(async () => {
-    ({ app, url } = await startApp());
-  });
-
-  afterEach(async () => {
-    for (const socket of clients.splice(0)) {
-      socket.disconnect();
-    }
-    await app.close();
+    await chat.start();
   });
 
   describe('connect', () => {
@@ -55,12 +37,12 @@ describe('ChatGateway (real app, real sockets)', () => {
       const ada = await joined();
       const seenByAda = record(ada.socket);
 
-      const socket = io(url, {
+      const socket = io(chat.url, {
         transports: ['websocket'],
         forceNew: true,
         reconnection: false,
       }) as ChatClient;
-      clients.push(socket);
+      chat.track(socket);
       const seenByNewcomer = record(socket);
       const own = await waitFor(socket, 'set_username');
 
@@ -98,7 +80,7 @@ describe('ChatGateway (real app, real sockets)', () => {
 
     it('serves the avatar itself, as a cacheable SVG', async () => {
       const ada = await joined();
-      const response = await fetch(new URL(ada.avatar, url));
+      const response = await fetch(new URL(ada.avatar, chat.url));
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
       expect(response.headers.get('cache-control')).toContain('max-age=31536000');
@@ -111,7 +93,7 @@ describe('ChatGateway (real app, real sockets)', () => {
         '/avatars/lorelei/%3Cscript%3E.svg',
         '/avatars/lorelei/x.png',
       ]) {
-        expect((await fetch(new URL(path, url))).status).toBe(404);
+        expect((await fetch(new URL(path, chat.url))).status).toBe(404);
       }
     });
   });

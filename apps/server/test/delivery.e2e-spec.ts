@@ -3,40 +3,27 @@ import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ErrorCode, historyPayloadSchema, type NewMessagePayload } from '@parley/protocol';
 import { io } from 'socket.io-client';
 
 import {
   type ChatClient,
   emitRaw,
-  join,
   type Joined,
   record,
   request,
   settle,
-  startApp,
   until,
   waitFor,
+  chatHarness,
 } from './support/chat-test-app.js';
 
 const GRACE_MS = 300;
 
 describe('Delivery: history, resume, idempotent sends, sessions (real app, real sockets)', () => {
-  let app: NestExpressApplication | undefined;
-  let url: string;
-  const sockets: ChatClient[] = [];
+  const chat = chatHarness();
+  const { start, joined } = chat;
   const dirs: string[] = [];
-
-  async function start(env: NodeJS.ProcessEnv = {}): Promise<void> {
-    ({ app, url } = await startApp(env));
-  }
-
-  async function joined(options?: Parameters<typeof join>[1]): Promise<Joined> {
-    const client = await join(url, options);
-    sockets.push(client.socket);
-    return client;
-  }
 
   async function say(client: Joined, ...texts: string[]): Promise<number[]> {
     const ids: number[] = [];
@@ -56,12 +43,7 @@ describe('Delivery: history, resume, idempotent sends, sessions (real app, real 
     return dir;
   }
 
-  afterEach(async () => {
-    for (const socket of sockets.splice(0)) {
-      socket.disconnect();
-    }
-    await app?.close();
-    app = undefined;
+  afterEach(() => {
     for (const dir of dirs.splice(0)) {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -132,8 +114,8 @@ describe('Delivery: history, resume, idempotent sends, sessions (real app, real 
       await request(ada.socket, 'update_username', { username: 'Ada' });
       const ids = await say(ada, 'before the restart', 'still before');
       ada.socket.disconnect();
-      await app?.close();
 
+      // start() closes the running app first: a restart on the same data.
       await start({ DATA_DIR: dataDir });
       const back = await joined({ auth: { session: ada.session } });
       expect(back.username).toBe('Ada');
@@ -158,14 +140,14 @@ describe('Delivery: history, resume, idempotent sends, sessions (real app, real 
     } {
       const received: NewMessagePayload[] = [];
       let session: string | undefined;
-      const socket: ChatClient = io(url, {
+      const socket: ChatClient = io(chat.url, {
         transports: ['websocket'],
         forceNew: true,
         reconnectionDelay: 50,
         reconnectionDelayMax: 100,
         auth: (cb) => cb({ session, [offsetKey]: received.at(-1)?.id }),
       });
-      sockets.push(socket);
+      chat.track(socket);
       socket.on('set_username', (payload) => {
         session = payload.session;
       });
@@ -374,13 +356,13 @@ describe('Delivery: history, resume, idempotent sends, sessions (real app, real 
     ])('drops a handshake whose auth is %s, and keeps serving', async (_label, auth) => {
       await start();
       const ada = await joined();
-      const socket = io(url, {
+      const socket = io(chat.url, {
         transports: ['websocket'],
         forceNew: true,
         reconnection: false,
         auth: auth as Record<string, unknown>,
       }) as ChatClient;
-      sockets.push(socket);
+      chat.track(socket);
       await new Promise<void>((resolve) => {
         socket.once('connect_error', () => resolve());
         socket.once('disconnect', () => resolve());

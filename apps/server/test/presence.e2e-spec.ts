@@ -1,54 +1,33 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { describe, expect, it } from '@jest/globals';
 import { ErrorCode, userListPayloadSchema } from '@parley/protocol';
 import { io } from 'socket.io-client';
 
 import {
   type ChatClient,
   emitRaw,
-  join,
-  type Joined,
   record,
   request,
   settle,
-  startApp,
   waitFor,
+  chatHarness,
 } from './support/chat-test-app.js';
 
 describe('Presence and typing (real app, real sockets)', () => {
-  let app: NestExpressApplication | undefined;
-  let url: string;
-  const sockets: ChatClient[] = [];
-
-  async function start(): Promise<void> {
-    ({ app, url } = await startApp());
-  }
-
-  async function joined(options?: Parameters<typeof join>[1]): Promise<Joined> {
-    const client = await join(url, options);
-    sockets.push(client.socket);
-    return client;
-  }
+  const chat = chatHarness();
+  const start = () => chat.start();
+  const joined = chat.joined;
 
   /** Connects and returns the `user_list` the newcomer gets. */
   async function userListFor(auth?: Record<string, unknown>) {
-    const socket = io(url, {
+    const socket = io(chat.url, {
       transports: ['websocket'],
       forceNew: true,
       reconnection: false,
       ...(auth ? { auth } : {}),
     }) as ChatClient;
-    sockets.push(socket);
+    chat.track(socket);
     return { socket, list: await waitFor(socket, 'user_list') };
   }
-
-  afterEach(async () => {
-    for (const socket of sockets.splice(0)) {
-      socket.disconnect();
-    }
-    await app?.close();
-    app = undefined;
-  });
 
   describe('user_list', () => {
     it('tells a newcomer who is online, itself included, one entry per person', async () => {

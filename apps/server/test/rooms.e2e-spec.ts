@@ -1,50 +1,37 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_ROOM, ErrorCode } from '@parley/protocol';
 import { io } from 'socket.io-client';
 
 import {
   type ChatClient,
   emitRaw,
-  join,
   type Joined,
   record,
   request,
   settle,
-  startApp,
   waitFor,
+  chatHarness,
 } from './support/chat-test-app.js';
 
 describe('Rooms, mentions, edit and delete (real app, real sockets)', () => {
-  let app: NestExpressApplication | undefined;
-  let url: string;
-  const sockets: ChatClient[] = [];
-
-  async function start(): Promise<void> {
-    ({ app, url } = await startApp());
-  }
+  const chat = chatHarness();
+  const start = () => chat.start();
 
   async function inRoom(room?: string, auth: Record<string, unknown> = {}): Promise<Joined> {
-    const client = await join(url, { auth: room === undefined ? auth : { ...auth, room } });
-    sockets.push(client.socket);
-    return client;
+    return chat.joined({ auth: room === undefined ? auth : { ...auth, room } });
   }
-
-  afterEach(async () => {
-    for (const socket of sockets.splice(0)) {
-      socket.disconnect();
-    }
-    await app?.close();
-    app = undefined;
-  });
 
   describe('rooms', () => {
     it('puts a client that names no room (a seed-era client) in the default room', async () => {
       await start();
       const seed = await inRoom();
       const lobby = await inRoom('LOBBY');
-      const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false });
-      sockets.push(socket);
+      const socket = io(chat.url, {
+        transports: ['websocket'],
+        forceNew: true,
+        reconnection: false,
+      });
+      chat.track(socket);
       expect((await waitFor(socket as ChatClient, 'set_username')).room).toBe(DEFAULT_ROOM);
       const heard = waitFor(lobby.socket, 'new_message');
       emitRaw(seed.socket, 'send_message', { message: 'hello lobby' });
@@ -92,13 +79,13 @@ describe('Rooms, mentions, edit and delete (real app, real sockets)', () => {
       const late = await inRoom('games');
       expect(late.history.messages.map((m) => m.message)).toEqual(['in games']);
       const { users } = await new Promise<{ users: Array<{ username: string }> }>((resolve) => {
-        const socket = io(url, {
+        const socket = io(chat.url, {
           transports: ['websocket'],
           forceNew: true,
           reconnection: false,
           auth: { room: 'work' },
         }) as ChatClient;
-        sockets.push(socket);
+        chat.track(socket);
         socket.once('user_list', resolve);
       });
       expect(users.map((user) => user.username)).toContain('ada');
@@ -111,13 +98,13 @@ describe('Rooms, mentions, edit and delete (real app, real sockets)', () => {
       'refuses the room name %j at the handshake with room_invalid',
       async (room) => {
         await start();
-        const socket = io(url, {
+        const socket = io(chat.url, {
           transports: ['websocket'],
           forceNew: true,
           reconnection: false,
           auth: { room },
         });
-        sockets.push(socket);
+        chat.track(socket);
         const error = await new Promise<Error & { data?: unknown }>((resolve) =>
           socket.once('connect_error', resolve),
         );

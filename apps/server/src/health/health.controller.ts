@@ -33,13 +33,11 @@ export class HealthController {
   async ready(@Res() response: Response): Promise<void> {
     const [store, redis] = await Promise.all([this.store.ping(), this.pingRedis()]);
     const ready = store && redis !== false;
-    response
-      .status(ready ? 200 : 503)
-      .json({
-        status: ready ? 'ready' : 'unready',
-        store,
-        ...(redis === undefined ? {} : { redis }),
-      });
+    response.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'unready',
+      store,
+      ...(redis === undefined ? {} : { redis }),
+    });
   }
 
   /** True or false when Redis is configured, undefined when it is not. */

@@ -70,3 +70,18 @@ export interface ChatStore {
 
   close(): Promise<void>;
 }
+
+/**
+ * Builds a page from rows fetched one past `limit`, which tells whether more exist. `rows` is
+ * oldest first; the extra row is the oldest for an 'older' page and the newest for a 'newer' one.
+ */
+export function pageOf<Row>(
+  rows: Row[],
+  limit: number,
+  direction: 'older' | 'newer',
+  toMessage: (row: Row) => StoredMessage,
+): MessagePage {
+  const more = rows.length > limit;
+  const kept = more ? (direction === 'older' ? rows.slice(1) : rows.slice(0, limit)) : rows;
+  return { messages: kept.map(toMessage), more };
+}

@@ -1,11 +1,12 @@
 import pg from 'pg';
 
-import type {
-  ChatStore,
-  MessagePage,
-  NewStoredMessage,
-  SessionRecord,
-  StoredMessage,
+import {
+  type ChatStore,
+  type MessagePage,
+  pageOf,
+  type NewStoredMessage,
+  type SessionRecord,
+  type StoredMessage,
 } from './chat-store.js';
 
 /**
@@ -167,7 +168,7 @@ export class PostgresChatStore implements ChatStore {
       'SELECT * FROM messages WHERE room = $1 ORDER BY id DESC LIMIT $2',
       [room, limit + 1],
     );
-    return page(rows.reverse(), limit, 'older');
+    return pageOf(rows.reverse(), limit, 'older', toMessage);
   }
 
   async messagesBefore(room: string, beforeId: number, limit: number): Promise<MessagePage> {
@@ -175,7 +176,7 @@ export class PostgresChatStore implements ChatStore {
       'SELECT * FROM messages WHERE room = $1 AND id < $2 ORDER BY id DESC LIMIT $3',
       [room, beforeId, limit + 1],
     );
-    return page(rows.reverse(), limit, 'older');
+    return pageOf(rows.reverse(), limit, 'older', toMessage);
   }
 
   async messagesAfter(room: string, afterId: number, limit: number): Promise<MessagePage> {
@@ -183,7 +184,7 @@ export class PostgresChatStore implements ChatStore {
       'SELECT * FROM messages WHERE room = $1 AND id > $2 ORDER BY id ASC LIMIT $3',
       [room, afterId, limit + 1],
     );
-    return page(rows, limit, 'newer');
+    return pageOf(rows, limit, 'newer', toMessage);
   }
 
   async createSession(session: SessionRecord, tokenHash: string): Promise<void> {
@@ -277,11 +278,4 @@ async function migrate(pool: pg.Pool): Promise<void> {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
     client.release();
   }
-}
-
-/** As in the SQLite store: rows fetched one past `limit` tell whether more exist. */
-function page(rows: MessageRow[], limit: number, direction: 'older' | 'newer'): MessagePage {
-  const more = rows.length > limit;
-  const kept = more ? (direction === 'older' ? rows.slice(1) : rows.slice(0, limit)) : rows;
-  return { messages: kept.map(toMessage), more };
 }

@@ -6,12 +6,13 @@ import { Worker } from 'node:worker_threads';
 import { DEFAULT_ROOM } from '@parley/protocol';
 import Database from 'better-sqlite3';
 
-import type {
-  ChatStore,
-  MessagePage,
-  NewStoredMessage,
-  SessionRecord,
-  StoredMessage,
+import {
+  type ChatStore,
+  type MessagePage,
+  pageOf,
+  type NewStoredMessage,
+  type SessionRecord,
+  type StoredMessage,
 } from './chat-store.js';
 
 /**
@@ -238,17 +239,17 @@ export class SqliteChatStore implements ChatStore {
 
   latestMessages(room: string, limit: number): Promise<MessagePage> {
     const rows = this.statements.latest.all(room, limit + 1);
-    return Promise.resolve(page(rows.reverse(), limit, 'older'));
+    return Promise.resolve(pageOf(rows.reverse(), limit, 'older', toMessage));
   }
 
   messagesBefore(room: string, beforeId: number, limit: number): Promise<MessagePage> {
     const rows = this.statements.before.all(room, beforeId, limit + 1);
-    return Promise.resolve(page(rows.reverse(), limit, 'older'));
+    return Promise.resolve(pageOf(rows.reverse(), limit, 'older', toMessage));
   }
 
   messagesAfter(room: string, afterId: number, limit: number): Promise<MessagePage> {
     const rows = this.statements.after.all(room, afterId, limit + 1);
-    return Promise.resolve(page(rows, limit, 'newer'));
+    return Promise.resolve(pageOf(rows, limit, 'newer', toMessage));
   }
 
   createSession(session: SessionRecord, tokenHash: string): Promise<void> {
@@ -310,14 +311,4 @@ export class SqliteChatStore implements ChatStore {
       this.checkpointer.postMessage('checkpoint');
     }
   }
-}
-
-/**
- * Rows were fetched with one extra beyond `limit` to learn whether more exist. `rows` is oldest
- * first; the extra row is the oldest one for an 'older' page and the newest for a 'newer' page.
- */
-function page(rows: MessageRow[], limit: number, direction: 'older' | 'newer'): MessagePage {
-  const more = rows.length > limit;
-  const kept = more ? (direction === 'older' ? rows.slice(1) : rows.slice(0, limit)) : rows;
-  return { messages: kept.map(toMessage), more };
 }

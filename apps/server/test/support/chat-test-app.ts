@@ -1,3 +1,4 @@
+import { afterEach } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type {
   AckOf,
@@ -34,24 +35,6 @@ export async function startApp(env: NodeJS.ProcessEnv = {}): Promise<{
   );
   await app.listen(0, '127.0.0.1');
   return { app, url: await app.getUrl() };
-}
-
-/** A connected client; by default WebSocket only, like a modern browser after the upgrade. */
-export async function connect(
-  url: string,
-  options: Partial<ManagerOptions & SocketOptions> = {},
-): Promise<ChatClient> {
-  const socket: ChatClient = io(url, {
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-    ...options,
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  return socket;
 }
 
 type EventName = keyof ServerToClientEvents;
@@ -161,4 +144,50 @@ export async function join(
     userId: user_id ?? '',
     history: await history,
   };
+}
+
+/**
+ * The usual per-test setup: `start()` boots a fresh app (names, presence and history never leak
+ * between tests), `joined()` connects a new session, and everything is closed after each test.
+ */
+export function chatHarness(defaults: NodeJS.ProcessEnv = {}) {
+  let current: { app: NestExpressApplication; url: string } | undefined;
+  const sockets: ChatClient[] = [];
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) {
+      socket.disconnect();
+    }
+    await current?.app.close();
+    current = undefined;
+  });
+  const harness = {
+    get url(): string {
+      if (!current) {
+        throw new Error('chatHarness: call start() first');
+      }
+      return current.url;
+    },
+    get app(): NestExpressApplication {
+      if (!current) {
+        throw new Error('chatHarness: call start() first');
+      }
+      return current.app;
+    },
+    start: async (env: NodeJS.ProcessEnv = {}): Promise<string> => {
+      await current?.app.close();
+      current = await startApp({ ...defaults, ...env });
+      return current.url;
+    },
+    joined: async (options?: Partial<ManagerOptions & SocketOptions>): Promise<Joined> => {
+      const client = await join(harness.url, options);
+      sockets.push(client.socket);
+      return client;
+    },
+    /** Closes `socket` after the test too. */
+    track: <S extends ChatClient>(socket: S): S => {
+      sockets.push(socket);
+      return socket;
+    },
+  };
+  return harness;
 }
