@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 
 import type { Redis } from 'ioredis';
+import { Logger as PinoLogger } from 'nestjs-pino';
 
 import { AppModule } from './app.module.js';
 import { REDIS } from './redis/redis.module.js';
@@ -17,10 +18,15 @@ const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbo
 
 /** Builds the whole application (HTTP, Socket.IO, web app) without listening; tests use it too. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
-  const logger = LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1);
+  const json = config.logFormat === 'json';
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger,
+    logger: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1),
+    // JSON logs: hold boot messages until pino's logger takes over, so every line is structured.
+    bufferLogs: json,
   });
+  if (json) {
+    app.useLogger(app.get(PinoLogger));
+  }
   app.disable('x-powered-by');
   app.use(securityHeaders());
   app.useWebSocketAdapter(new ChatIoAdapter(app, config, app.get<Redis | null>(REDIS)));

@@ -4,6 +4,7 @@ import { AvatarsModule } from './avatars/avatars.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { HealthController } from './health/health.controller.js';
+import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { StorageModule } from './storage/storage.module.js';
@@ -15,7 +16,14 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [MetricsModule, RedisModule, StorageModule, AvatarsModule, ChatModule],
+      imports: [
+        LoggingModule.forRoot(config),
+        MetricsModule,
+        RedisModule,
+        StorageModule,
+        AvatarsModule,
+        ChatModule,
+      ],
       controllers: [HealthController],
       providers: [{ provide: APP_CONFIG, useValue: config }],
       exports: [APP_CONFIG],

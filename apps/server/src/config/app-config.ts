@@ -21,6 +21,8 @@ const envSchema = z.object({
   /** Folder holding the built web app; served at `/` when it exists. */
   WEB_DIST_DIR: z.string().trim().min(1, 'must not be empty').default(DEFAULT_WEB_DIST_DIR),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  /** `json`: one structured line per event (pino), for log collectors; `text`: for people. */
+  LOG_FORMAT: z.enum(['json', 'text']).default('json'),
   /** PostgreSQL for history and sessions shared by several nodes; unset: SQLite under DATA_DIR. */
   DATABASE_URL: z
     .string()
@@ -92,6 +94,7 @@ export interface AppConfig {
   host: string;
   webDistDir: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  logFormat: 'json' | 'text';
   /** SQLite file, `:memory:` when DATA_DIR is `:memory:` (tests). */
   databaseFile: string;
   /** PostgreSQL connection string; when set, it is the store instead of SQLite. */
@@ -146,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: parsed.HOST,
     webDistDir: parsed.WEB_DIST_DIR,
     logLevel: parsed.LOG_LEVEL,
+    logFormat: parsed.LOG_FORMAT,
     databaseUrl: parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,
     redisKeyPrefix: parsed.REDIS_KEY_PREFIX,
