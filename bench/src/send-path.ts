@@ -78,6 +78,8 @@ async function storeWrites(dir: string): Promise<void> {
   for (let i = 0; i < WRITES; i++) {
     const start = performance.now();
     await store.appendMessage({
+      room: 'bench',
+      mentions: [],
       ts: Date.now(),
       sessionId: `s${i % 50}`,
       clientId: `c${i}`,
@@ -89,7 +91,7 @@ async function storeWrites(dir: string): Promise<void> {
   }
   const readStart = performance.now();
   for (let i = 0; i < 1000; i++) {
-    await store.latestMessages(50);
+    await store.latestMessages('bench', 50);
   }
   const readMs = (performance.now() - readStart) / 1000;
   await store.close();
