@@ -144,6 +144,21 @@ describe('Hostile clients (real app, real sockets)', () => {
       expect(seen.filter(([event]) => event === 'username_updated')).toHaveLength(5);
     });
 
+    it('limits history requests, so paging cannot be used to hammer the store', async () => {
+      await start();
+      const ada = await joined();
+      const acks = [];
+      for (let i = 0; i < 40; i++) {
+        acks.push(await request(ada.socket, 'load_history', { before: 1000 }));
+      }
+      expect(acks.filter((ack) => ack.ok).length).toBeLessThanOrEqual(26);
+      expect(acks.at(-1)).toMatchObject({
+        ok: false,
+        error: ErrorCode.RateLimited,
+        message: expect.stringContaining('Too many history requests'),
+      });
+    });
+
     it('limits one address across sessions, not only each session', async () => {
       await start({ MESSAGE_RATE_PER_SECOND: '1', MESSAGE_BURST: '0', PER_IP_MULTIPLIER: '2' });
       const clients = [await joined(), await joined(), await joined()];

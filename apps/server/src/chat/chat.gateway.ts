@@ -213,7 +213,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     @MessageBody() body: unknown,
     @Ack() ack: AckCallback<LoadHistoryAck>,
   ): Promise<void> {
-    await this.handle(socket, ClientEvent.LoadHistory, ack, undefined, async () => {
+    await this.handle(socket, ClientEvent.LoadHistory, ack, 'history', async () => {
       const parsed = parsePayload(loadHistoryPayloadSchema, body);
       if (!parsed.ok) {
         return parsed;
@@ -397,7 +397,9 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       return undefined;
     }
     const seconds = Math.ceil(verdict.retryAfterMs / 1000);
-    const what = action === 'message' ? 'messages' : 'name changes';
+    const what = { message: 'messages', rename: 'name changes', history: 'history requests' }[
+      action
+    ];
     return ackError(
       ErrorCode.RateLimited,
       `Too many ${what}. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,

@@ -8,7 +8,11 @@ import {
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
-export type LimitedAction = 'message' | 'rename';
+export type LimitedAction = 'message' | 'rename' | 'history';
+
+/** Pages of history a session may ask for per second, plus a burst (scrolling back fast). */
+const HISTORY_PER_SECOND = 5;
+const HISTORY_BURST = 20;
 
 export type Verdict = { ok: true } | { ok: false; retryAfterMs: number };
 
@@ -65,6 +69,7 @@ export class RateLimitsService {
         points: limits.renamesPerMinute,
         duration: 60,
       }),
+      history: bursty('hist:s', HISTORY_PER_SECOND, HISTORY_BURST),
     };
     this.perAddress = {
       message: bursty('msg:ip', limits.messagesPerSecond * ip, limits.messageBurst * ip),
@@ -73,6 +78,7 @@ export class RateLimitsService {
         points: limits.renamesPerMinute * ip,
         duration: 60,
       }),
+      history: bursty('hist:ip', HISTORY_PER_SECOND * ip, HISTORY_BURST * ip),
     };
     this.connections = new RateLimiterMemory({
       keyPrefix: 'conn:ip',
