@@ -10,7 +10,12 @@ export interface RunningServer {
   /** The server's process id, for benchmarks that read its CPU and memory. */
   pid: number;
   output: () => string;
+  /** Sends SIGTERM (a graceful stop) and resolves once the process is gone. */
   stop: () => Promise<void>;
+  /** Sends `signal` (e.g. SIGKILL to simulate a crash). */
+  kill: (signal: NodeJS.Signals) => void;
+  /** Resolves with the exit code (null when killed by a signal) and the signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /**
@@ -41,18 +46,26 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<RunningS
       reject(new Error(`Server exited with ${code}:\n${output}`));
     });
   });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve({ code: child.exitCode, signal: child.signalCode });
+    } else {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    }
+  });
   return {
     url,
     pid: child.pid ?? -1,
     output: () => output,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) {
-          resolve();
-          return;
-        }
-        child.once('exit', () => resolve());
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
-      }),
+      }
+      await exited;
+    },
+    kill: (signal) => {
+      child.kill(signal);
+    },
+    exited,
   };
 }
