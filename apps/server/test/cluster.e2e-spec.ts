@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 
 import { join, type Joined, request, startApp, waitFor } from './support/chat-test-app.js';
-import { createTestDatabase } from './support/postgres.js';
-import { REDIS_URL, testRedisPrefix } from './support/redis.js';
+import { createTestDatabase } from '../src/testing/test-postgres.js';
+import { REDIS_URL, testRedisPrefix } from '../src/testing/test-redis.js';
 
 /**
  * Two nodes (two apps on two ports) sharing Redis for fan-out and PostgreSQL for history, each with

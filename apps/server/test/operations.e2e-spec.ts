@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 
 import { join, request, startApp } from './support/chat-test-app.js';
-import { createTestDatabase } from './support/postgres.js';
+import { createTestDatabase } from '../src/testing/test-postgres.js';
 
 describe('Operations: health, readiness, metrics (real app)', () => {
   const apps: NestExpressApplication[] = [];

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 
 import { join, request, startApp } from './support/chat-test-app.js';
-import { createTestDatabase } from './support/postgres.js';
+import { createTestDatabase } from '../src/testing/test-postgres.js';
 
 describe('With DATABASE_URL: PostgreSQL history and sessions (real app, real sockets)', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
-import { createTestDatabase, sql } from '../../test/support/postgres.js';
+import { createTestDatabase, sql } from '../testing/test-postgres.js';
 import { describeChatStoreContract } from './chat-store.contract.js';
 import { PostgresChatStore } from './postgres-chat-store.js';
 

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type {
+  AckOf,
+  ClientToServerEvents,
+  NewMessagePayload,
+  ServerToClientEvents,
+} from '@parley/protocol';
+import {
+  createTestDatabase,
+  type LocalCluster,
+  REDIS_URL,
+  startLocalCluster,
+  testRedisPrefix,
+} from '@parley/server/testing';
+import { io, type Socket } from 'socket.io-client';
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/**
+ * Two production-build nodes sharing PostgreSQL and Redis behind the local fail-over proxy, as
+ * `pnpm cluster` (and compose.yaml) run them; one node is killed with SIGKILL mid-conversation.
+ */
+describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  const redis = testRedisPrefix();
+  let cluster: LocalCluster;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    cluster = await startLocalCluster(2, {
+      DATABASE_URL: database.url,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: redis.prefix,
+      MESSAGE_RATE_PER_SECOND: '100',
+      MESSAGE_BURST: '100',
+      LOG_LEVEL: 'warn',
+    });
+  });
+
+  afterAll(async () => {
+    for (const client of clients) {
+      client.disconnect();
+    }
+    await cluster.stop();
+    await database.drop();
+    await redis.clean();
+  });
+
+  async function say(client: Client, message: string): Promise<number> {
+    const ack = (await client
+      .timeout(10_000)
+      .emitWithAck('send_message', { message })) as AckOf<'send_message'>;
+    if (!ack.ok) {
+      throw new Error(ack.message);
+    }
+    return ack.id;
+  }
+
+  it('loses nothing when a node is killed: its clients fail over and get every missed message once', async () => {
+    const talker: Client = io(cluster.nodes[1]!.url, { transports: ['websocket'] });
+    clients.push(talker);
+    await new Promise((resolve) => talker.once('history', resolve));
+
+    // The mover reaches node 1 through the proxy and resumes like the web app does.
+    const received: NewMessagePayload[] = [];
+    let session: string | undefined;
+    let name = '';
+    const mover: Client = io(cluster.url, {
+      transports: ['websocket'],
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 300,
+      auth: (cb) => cb({ session, server_offset: received.at(-1)?.id }),
+    });
+    clients.push(mover);
+    mover.on('set_username', (payload) => {
+      session = payload.session;
+      name = payload.username;
+    });
+    mover.on('history', ({ messages }) => received.push(...messages));
+    mover.on('new_message', (message) => received.push(message));
+    await new Promise((resolve) => mover.once('history', resolve));
+    expect(cluster.activeNode()).toBe(0);
+    const firstName = name;
+
+    const before = [await say(talker, 'before 1'), await say(talker, 'before 2')];
+    await waitUntil(() => received.length === 2);
+
+    cluster.nodes[0]!.kill('SIGKILL');
+    await cluster.nodes[0]!.exited;
+    const during: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      during.push(await say(talker, `while failing over ${i}`));
+    }
+    await waitUntil(() => received.at(-1)?.id === during.at(-1), 20_000);
+    const after = await say(talker, 'after');
+    await waitUntil(() => received.at(-1)?.id === after);
+
+    expect(cluster.activeNode()).toBe(1);
+    const ids = received.map((message) => message.id);
+    expect(ids).toEqual([...before, ...during, after]);
+    expect(name).toBe(firstName);
+  });
+});
+
+async function waitUntil(predicate: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) {
+      throw new Error('Timed out waiting for a condition');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
