@@ -7,6 +7,7 @@ import { HealthController } from './health/health.controller.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
+import { GracefulShutdownService } from './shutdown/graceful-shutdown.service.js';
 import { StorageModule } from './storage/storage.module.js';
 
 @Module({})
@@ -25,7 +26,7 @@ export class AppModule {
         ChatModule,
       ],
       controllers: [HealthController],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
+      providers: [{ provide: APP_CONFIG, useValue: config }, GracefulShutdownService],
       exports: [APP_CONFIG],
     };
   }

@@ -15,8 +15,16 @@ function readConfig(): AppConfig {
   }
 }
 
+/** A stop that still has not finished after this long ends the process anyway. */
+const FORCED_EXIT_MS = 15_000;
+
 async function main(): Promise<void> {
   const config = readConfig();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      setTimeout(() => process.exit(0), FORCED_EXIT_MS).unref();
+    });
+  }
   const app = await createApp(config);
   await app.listen(config.port, config.host);
   const { port } = app.getHttpServer().address() as AddressInfo;
