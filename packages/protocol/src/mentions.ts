@@ -1,4 +1,4 @@
-import { usernameKey } from './text.js';
+import { usernameKey } from './names.js';
 
 export interface Mentionable {
   username: string;

@@ -6,7 +6,8 @@ import {
   MESSAGE_MAX_LENGTH,
   SESSION_TOKEN_MAX_LENGTH,
 } from './limits.js';
-import { checkMessage, checkUsername, normalizeMessage, normalizeUsername } from './text.js';
+import { checkUsernameStrictly } from './names.js';
+import { checkMessage, normalizeMessage, normalizeUsername } from './text.js';
 import { DEFAULT_ERROR_MESSAGES, type ErrorCode } from './errors.js';
 
 /** Attaches one of our error codes to a zod issue, so a failed parse maps to a whitelisted code. */
@@ -44,7 +45,7 @@ export const usernameSchema = z
   .string()
   .transform(normalizeUsername)
   .superRefine((name, ctx) => {
-    const problem = checkUsername(name);
+    const problem = checkUsernameStrictly(name);
     if (problem) {
       refuse(ctx, problem.error, problem.message);
     }

@@ -1,5 +1,3 @@
-import unhomoglyph from 'unhomoglyph';
-
 import { ErrorCode } from './errors.js';
 import {
   MESSAGE_MAX_LENGTH,
@@ -68,13 +66,12 @@ const FORBIDDEN_IN_USERNAME =
   /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u115F\u1160\u3164\uFFA0\u034F\u180B-\u180F\uFE00-\uFE0F]/u;
 
 /**
- * The form two names are compared in, so that look-alikes clash: compatibility-folded (`ＡＤＡ`),
- * case-folded (`aDA`), without white space (`A da`), and mapped to Unicode's confusables
- * skeleton by `unhomoglyph` (Cyrillic `Аda`, `User_l234` for `User_1234`).
+ * A name compatibility-folded (`ＡＤＡ`), case-folded (`aDA`) and without white space (`A da`).
+ * The server's comparison key (`usernameKey`, in `names.ts`) adds Unicode's confusables on top;
+ * that table is large, so this light form is what browsers use for their own checks.
  */
-export function usernameKey(name: string): string {
-  const folded = name.normalize('NFKC').toLowerCase().replace(/\s+/gu, '');
-  return unhomoglyph(folded).toLowerCase();
+export function foldUsername(name: string): string {
+  return name.normalize('NFKC').toLowerCase().replace(/\s+/gu, '');
 }
 
 export type UsernameProblem = typeof ErrorCode.NameInvalid | typeof ErrorCode.NameReserved;
@@ -84,8 +81,14 @@ export interface UsernameCheck {
   message: string;
 }
 
-/** Rules every name follows, wherever it comes from; uniqueness is the server's to judge. */
-export function checkUsername(normalized: string): UsernameCheck | null {
+/**
+ * Rules every name follows, wherever it comes from; uniqueness is the server's to judge.
+ * `keyOf` decides what counts as a reserved word's look-alike (the server passes `usernameKey`).
+ */
+export function checkUsername(
+  normalized: string,
+  keyOf: (name: string) => string = foldUsername,
+): UsernameCheck | null {
   const length = characterCount(normalized);
   if (length < USERNAME_MIN_LENGTH) {
     return { error: ErrorCode.NameInvalid, message: 'A name cannot be empty.' };
@@ -102,11 +105,9 @@ export function checkUsername(normalized: string): UsernameCheck | null {
       message: 'A name cannot contain control, invisible or direction-changing characters.',
     };
   }
-  if (RESERVED_KEYS.has(usernameKey(normalized))) {
+  const key = keyOf(normalized);
+  if (RESERVED_USERNAMES.some((word) => keyOf(word) === key)) {
     return { error: ErrorCode.NameReserved, message: `“${normalized}” is reserved.` };
   }
   return null;
 }
-
-// Compared in key form, so `Adm1n`-style look-alikes of a reserved word are caught as well.
-const RESERVED_KEYS = new Set(RESERVED_USERNAMES.map(usernameKey));
