@@ -26,6 +26,7 @@ import {
   type OutboxEntry,
   type OutboxFailure,
 } from './outbox';
+import { Presence } from './presence.svelte';
 import { readItem, writeItem } from './storage';
 import {
   buildTimeline,
@@ -145,8 +146,16 @@ type Attempt = { outcome: 'settled' } | { outcome: 'dropped' } | { outcome: 'wai
 
 /** A refusal with `retry_after` (too many messages): wait that long, then send it again. */
 const RATE_LIMITED = 'rate_limited';
+/** How long a `rate_limited` refusal asks to wait (a second if it does not say). */
+function retryAfterMs(refusal: AckError): number {
+  const wait = Number(refusal.retry_after);
+  return Number.isFinite(wait) && wait > 0 ? Math.min(wait, 60_000) : 1000;
+}
+
 /** A handshake refused by the server (not a network failure) is tried again after this long. */
 const REFUSED_RECONNECT_MS = 10_000;
+/** After the server itself closed the socket, reconnect after 1 to 2 times this long. */
+const SERVER_DISCONNECT_DELAY_MS = 1000;
 
 /**
  * The one chat connection of the page, and everything the interface shows about it.
@@ -187,6 +196,8 @@ class ChatClient {
   received = $state(0);
   /** Longest message this server takes, in characters (it may set its own). */
   messageMaxLength = $state(MESSAGE_MAX_LENGTH);
+  /** Who is online in the room and who is typing. */
+  readonly presence = new Presence();
 
   #notices = $state.raw<NoticeItem[]>([]);
 
@@ -232,6 +243,7 @@ class ChatClient {
       auth: (callback) => callback(this.#handshakeAuth()),
     });
     this.#wire();
+    this.presence.attach(this.#socket, safeAvatar);
   }
 
   get connected(): boolean {
@@ -249,6 +261,9 @@ class ChatClient {
 
   /** Closes the connection for good (until {@link connect} is called again). */
   disconnect(): void {
+    clearTimeout(this.#reconnectTimer);
+    clearTimeout(this.#resendTimer);
+    this.#resendTimer = undefined;
     this.#socket.disconnect();
     this.connection = 'offline';
   }
@@ -345,13 +360,25 @@ class ChatClient {
     this.loadingOlder = true;
     this.olderError = '';
     try {
-      const answer: unknown = await this.#socket
-        .timeout(ACK_TIMEOUT_MS)
-        .emitWithAck(ClientEvent.LoadHistory, { before: oldest.id, limit: HISTORY_PAGE_SIZE });
-      if (epoch !== this.#epoch) {
-        return;
+      let result: { ok: true; messages: unknown; has_more: unknown } | AckError;
+      for (;;) {
+        const answer: unknown = await this.#socket
+          .timeout(ACK_TIMEOUT_MS)
+          .emitWithAck(ClientEvent.LoadHistory, { before: oldest.id, limit: HISTORY_PAGE_SIZE });
+        if (epoch !== this.#epoch) {
+          return;
+        }
+        result = readAck<{ ok: true; messages: unknown; has_more: unknown }>(answer);
+        if (result.ok || result.error !== RATE_LIMITED) {
+          break;
+        }
+        // Scrolling back faster than the server allows: the page comes a moment later.
+        const wait = retryAfterMs(result);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        if (epoch !== this.#epoch || !this.#socket.connected) {
+          return;
+        }
       }
-      const result = readAck<{ ok: true; messages: unknown; has_more: unknown }>(answer);
       if (!result.ok) {
         this.olderError = result.message;
         return;
@@ -396,6 +423,14 @@ class ChatClient {
     return auth;
   }
 
+  #scheduleReconnect(delayMs: number): void {
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      this.connect();
+    }, delayMs);
+  }
+
   #wire(): void {
     const socket = this.#socket;
 
@@ -418,8 +453,10 @@ class ChatClient {
       }
       this.connection = navigator.onLine ? 'reconnecting' : 'offline';
       if (reason === 'io server disconnect') {
-        // The server closed this socket itself; Socket.IO leaves reconnecting to us.
-        socket.connect();
+        // The server closed this socket itself (e.g. cut for flooding); Socket.IO leaves
+        // reconnecting to us. Not at once: a moment later, at a random point so a whole room
+        // does not knock at the same instant.
+        this.#scheduleReconnect(SERVER_DISCONNECT_DELAY_MS * (1 + Math.random()));
       }
     });
 
@@ -433,12 +470,7 @@ class ChatClient {
           typeof data === 'object' && data !== null && 'retry_after' in data
             ? Number(data.retry_after)
             : NaN;
-        clearTimeout(this.#reconnectTimer);
-        this.#reconnectTimer = setTimeout(
-          () => {
-            this.#reconnectTimer = undefined;
-            this.connect();
-          },
+        this.#scheduleReconnect(
           Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : REFUSED_RECONNECT_MS,
         );
       } else if (!navigator.onLine) {
@@ -824,8 +856,7 @@ class ChatClient {
       if (item) {
         this.#replaceUnsent({ ...item, failure: { error: result.error, message: result.message } });
       }
-      const wait = Number(result.retry_after);
-      return { outcome: 'wait', ms: Number.isFinite(wait) && wait > 0 ? wait : 1000 };
+      return { outcome: 'wait', ms: retryAfterMs(result) };
     }
     this.#fail(clientId, { error: result.error, message: result.message });
     return { outcome: 'settled' };
