@@ -35,6 +35,8 @@ describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
       MESSAGE_RATE_PER_SECOND: '100',
       MESSAGE_BURST: '100',
       LOG_LEVEL: 'warn',
+      // Quick heartbeats, so a dead node's people are announced gone within a second or two.
+      NODE_HEARTBEAT_MS: '300',
     });
   });
 
@@ -61,6 +63,21 @@ describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
     const talker: Client = io(cluster.nodes[1]!.url, { transports: ['websocket'] });
     clients.push(talker);
     await new Promise((resolve) => talker.once('history', resolve));
+    const left: string[] = [];
+    const joined: string[] = [];
+    talker.on('user_left', ({ username }) => left.push(username));
+    talker.on('user_joined', ({ username }) => joined.push(username));
+
+    // Someone on node 1 who will not come back.
+    const victim: Client = io(cluster.nodes[0]!.url, {
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    clients.push(victim);
+    const victimName = await new Promise<string>((resolve) =>
+      victim.once('set_username', ({ username }) => resolve(username)),
+    );
+    await waitUntil(() => joined.includes(victimName));
 
     // The mover reaches node 1 through the proxy and resumes like the web app does.
     const received: NewMessagePayload[] = [];
@@ -100,6 +117,13 @@ describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
     const ids = received.map((message) => message.id);
     expect(ids).toEqual([...before, ...during, after]);
     expect(name).toBe(firstName);
+
+    // The dead node's people are announced gone once, by the surviving node; the mover, back on
+    // the other node, is not (and was not announced as joining again either).
+    await waitUntil(() => left.includes(victimName), 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(left).toEqual([victimName]);
+    expect(joined.filter((username) => username === firstName)).toEqual([firstName]);
   });
 });
 

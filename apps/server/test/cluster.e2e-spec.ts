@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 
-import { join, type Joined, request, startApp, waitFor } from './support/chat-test-app.js';
+import { ErrorCode } from '@parley/protocol';
+import { io } from 'socket.io-client';
+
+import {
+  type ChatClient,
+  join,
+  type Joined,
+  request,
+  startApp,
+  waitFor,
+} from './support/chat-test-app.js';
 import { createTestDatabase } from '../src/testing/test-postgres.js';
 import { REDIS_URL, testRedisPrefix } from '../src/testing/test-redis.js';
 
@@ -68,6 +78,29 @@ describe('Two nodes with REDIS_URL and DATABASE_URL (real Redis, real PostgreSQL
 
     const late = await joinNode(1);
     expect(late.history.messages.map((m) => m.message)).toEqual(['across the cluster']);
+  });
+
+  it('shares who is online, and name uniqueness, across nodes', async () => {
+    const ada = await joinNode(0, 'cluster-presence');
+    await request(ada.socket, 'update_username', { username: 'Ada' });
+    const socket = io(urls[1], {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      auth: { room: 'cluster-presence' },
+    }) as ChatClient;
+    const list = await waitFor(socket, 'user_list');
+    socket.disconnect();
+    expect(list.users.map((user) => user.username)).toContain('Ada');
+
+    const bo = await joinNode(1, 'cluster-presence');
+    expect(await request(bo.socket, 'update_username', { username: 'aDA' })).toMatchObject({
+      ok: false,
+      error: ErrorCode.NameTaken,
+    });
+    const heard = waitFor(ada.socket, 'new_message');
+    await request(bo.socket, 'send_message', { message: 'hi @Ada' });
+    expect((await heard).mentions).toEqual([ada.userId]);
   });
 
   it('keeps rooms apart across nodes', async () => {

@@ -21,6 +21,7 @@ import {
   editMessagePayload,
   ErrorCode,
   type Mentionable,
+  type OnlineUser as WireUser,
   loadHistoryPayloadSchema,
   type LoadHistoryAck,
   parsePayload,
@@ -32,6 +33,7 @@ import {
   typingPayloadSchema,
 } from '@parley/protocol';
 
+import { ClusterPresenceService } from '../cluster/cluster-presence.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -61,6 +63,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly messages: MessagesService,
     private readonly limits: RateLimitsService,
     private readonly metrics: MetricsService,
+    private readonly cluster: ClusterPresenceService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.sendMessageSchema = sendMessagePayload(config.messageMaxLength);
@@ -80,9 +83,15 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         next(refusal(ackError(ErrorCode.Internal)));
       });
     });
-    this.users.onWentOffline(({ sessionId, room, username, userId }) => {
+    this.users.onWentOffline((user) => {
+      const { sessionId, room, username, userId } = user;
       this.server.to(roomChannel(room)).emit(ServerEvent.UserLeft, { username, user_id: userId });
       this.sessions.touch(sessionId).catch((error: unknown) => this.logFailure('touch', error));
+      this.cluster.remove(user).catch((error: unknown) => this.logFailure('presence', error));
+    });
+    // People of a node that died: one surviving node announces them, once.
+    this.cluster.onGone((room, { username, user_id }) => {
+      this.server.to(roomChannel(room)).emit(ServerEvent.UserLeft, { username, user_id });
     });
   }
 
@@ -101,10 +110,18 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       this.sessions.saveIdentity(user).catch((error: unknown) => this.logFailure('save', error));
     }
     // The seed's order: everyone (the newcomer too) hears of the join, then the newcomer its name.
-    if (cameOnline) {
+    // In a cluster, only if the person was not already online in the room on some node.
+    const announce = () =>
       this.server
         .to(roomChannel(room))
         .emit(ServerEvent.UserJoined, { username, avatar, user_id: userId });
+    if (cameOnline && !this.cluster.enabled) {
+      announce();
+    } else if (cameOnline) {
+      this.cluster.set(user).then(
+        (wasOnline) => wasOnline || announce(),
+        (error: unknown) => this.logFailure('presence', error),
+      );
     }
     if (socket.recovered) {
       // Connection state recovery replayed what this socket missed; the client kept its state.
@@ -118,19 +135,27 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       room,
       limits: { message_max_length: this.config.messageMaxLength },
     });
-    socket.emit(ServerEvent.UserList, {
-      users: this.users
-        .online(room)
-        .map((online) => ({
-          username: online.username,
-          avatar: online.avatar,
-          user_id: online.userId,
-        }))
-        .sort((a, b) => a.username.localeCompare(b.username)),
+    this.sendWelcome(socket, resumeAfter).catch((error: unknown) => {
+      this.logFailure('welcome', error);
     });
-    this.sendHistory(socket, resumeAfter).catch((error: unknown) => {
-      this.logFailure('history', error);
-    });
+  }
+
+  /** Who is online (the whole cluster's view when there is one), then the history. */
+  private async sendWelcome(socket: ChatSocket, resumeAfter: number | undefined): Promise<void> {
+    const { room } = socket.data;
+    socket.emit(ServerEvent.UserList, { users: await this.whoIsOnline(room) });
+    await this.sendHistory(socket, resumeAfter);
+  }
+
+  private async whoIsOnline(room: string): Promise<WireUser[]> {
+    const byId = new Map<string, WireUser>();
+    for (const user of (await this.cluster.online(room)) ?? []) {
+      byId.set(user.user_id, user);
+    }
+    for (const { username, avatar, userId } of this.users.online(room)) {
+      byId.set(userId, { username, avatar, user_id: userId });
+    }
+    return [...byId.values()].sort((a, b) => a.username.localeCompare(b.username));
   }
 
   handleDisconnect(socket: ChatSocket): void {
@@ -157,7 +182,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         author,
         parsed.data.message,
         parsed.data.client_id,
-        this.mentionable(author.room),
+        await this.mentionable(author.room),
       );
       if (!duplicate) {
         const channel = roomChannel(author.room);
@@ -182,6 +207,17 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       if (!parsed.ok) {
         return parsed;
       }
+      const asking = this.users.get(socket.id);
+      if (
+        asking &&
+        this.cluster.enabled &&
+        (await this.cluster.isTaken(asking.room, parsed.data.username, asking.userId))
+      ) {
+        return ackError(
+          ErrorCode.NameTaken,
+          `“${parsed.data.username}” is already taken by someone online.`,
+        );
+      }
       const result = this.users.rename(socket.id, parsed.data.username);
       if (!result.ok) {
         return result;
@@ -201,7 +237,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
           avatar: user.avatar,
           user_id: user.userId,
         });
-        await this.sessions.saveIdentity(user);
+        await Promise.all([this.sessions.saveIdentity(user), this.cluster.set(user)]);
       }
       return { ok: true, username: user.username };
     });
@@ -276,7 +312,12 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         return ackError(ErrorCode.Internal);
       }
       const { id, message } = parsed.data;
-      const edited = await this.messages.edit(author, id, message, this.mentionable(author.room));
+      const edited = await this.messages.edit(
+        author,
+        id,
+        message,
+        await this.mentionable(author.room),
+      );
       if (!edited.ok) {
         return edited;
       }
@@ -313,9 +354,9 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     });
   }
 
-  /** Who can be mentioned in `room`: the people online there. */
-  private mentionable(room: string): Mentionable[] {
-    return this.users.online(room).map(({ username, userId }) => ({ username, user_id: userId }));
+  /** Who can be mentioned in `room`: the people online there (on any node). */
+  private async mentionable(room: string): Promise<Mentionable[]> {
+    return (await this.whoIsOnline(room)).map(({ username, user_id }) => ({ username, user_id }));
   }
 
   /** Connection limit per address, then the session: restored from its token, or a new one. */

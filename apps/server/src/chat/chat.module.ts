@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { ClusterModule } from '../cluster/cluster.module.js';
 import { MessagesModule } from '../messages/messages.module.js';
 import { SecurityModule } from '../security/security.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
@@ -7,7 +8,7 @@ import { UsersModule } from '../users/users.module.js';
 import { ChatGateway } from './chat.gateway.js';
 
 @Module({
-  imports: [UsersModule, SessionsModule, MessagesModule, SecurityModule],
+  imports: [UsersModule, SessionsModule, MessagesModule, SecurityModule, ClusterModule],
   providers: [ChatGateway],
 })
 export class ChatModule {}

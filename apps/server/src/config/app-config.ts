@@ -35,6 +35,8 @@ const envSchema = z.object({
     .trim()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
     .optional(),
+  /** With Redis: how often a node says it is alive; after 3 missed beats its users are gone. */
+  NODE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   /** Prefix of every Redis key and channel this deployment uses. */
   REDIS_KEY_PREFIX: z.string().trim().min(1).max(64).default('parley:'),
   /** Folder for the SQLite database (created if missing). */
@@ -102,6 +104,7 @@ export interface AppConfig {
   /** Redis URL; when set, nodes share fan-out through it. */
   redisUrl: string | undefined;
   redisKeyPrefix: string;
+  nodeHeartbeatMs: number;
   presenceGraceMs: number;
   sessionTtlMs: number;
   resumeMaxMessages: number;
@@ -153,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,
     redisKeyPrefix: parsed.REDIS_KEY_PREFIX,
+    nodeHeartbeatMs: parsed.NODE_HEARTBEAT_MS,
     databaseFile:
       parsed.DATA_DIR === ':memory:' ? ':memory:' : resolve(parsed.DATA_DIR, 'parley.sqlite'),
     presenceGraceMs: parsed.PRESENCE_GRACE_MS,

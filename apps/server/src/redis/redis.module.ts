@@ -12,7 +12,12 @@ class RedisCloser implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis | null) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.redis?.quit().catch(() => this.redis?.disconnect());
+    if (this.redis?.status === 'ready') {
+      await this.redis.quit().catch(() => this.redis?.disconnect());
+    } else {
+      // Not connected (Redis away): quitting would wait for a connection that may never come.
+      this.redis?.disconnect();
+    }
   }
 }
 
