@@ -103,6 +103,36 @@ describe('Two nodes with REDIS_URL and DATABASE_URL (real Redis, real PostgreSQL
     expect((await heard).mentions).toEqual([ada.userId]);
   });
 
+  it('holds one rate limit across nodes', async () => {
+    const strict = testRedisPrefix();
+    const pair = await Promise.all(
+      [0, 1].map(() =>
+        startApp({
+          DATABASE_URL: database.url,
+          REDIS_URL,
+          REDIS_KEY_PREFIX: strict.prefix,
+          MESSAGE_RATE_PER_SECOND: '1',
+          MESSAGE_BURST: '0',
+        }),
+      ),
+    );
+    try {
+      const ada = await join(pair[0]!.url);
+      const adaElsewhere = await join(pair[1]!.url, { auth: { session: ada.session } });
+      expect(await request(ada.socket, 'send_message', { message: 'one' })).toMatchObject({
+        ok: true,
+      });
+      expect(
+        await request(adaElsewhere.socket, 'send_message', { message: 'two, other node' }),
+      ).toMatchObject({ ok: false, error: ErrorCode.RateLimited });
+      ada.socket.disconnect();
+      adaElsewhere.socket.disconnect();
+    } finally {
+      await Promise.all(pair.map(({ app }) => app.close()));
+      await strict.clean();
+    }
+  });
+
   it('keeps rooms apart across nodes', async () => {
     const here = await joinNode(0, 'cluster-a');
     const there = await joinNode(1, 'cluster-b');

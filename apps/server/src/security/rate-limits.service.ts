@@ -1,12 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import {
   BurstyRateLimiter,
   type RateLimiterAbstract,
   RateLimiterMemory,
+  RateLimiterRedis,
   RateLimiterRes,
 } from 'rate-limiter-flexible';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { REDIS } from '../redis/redis.module.js';
 
 export type LimitedAction = 'message' | 'rename' | 'history';
 
@@ -19,19 +22,47 @@ export type Verdict = { ok: true } | { ok: false; retryAfterMs: number };
 const BURST_WINDOW_SECONDS = 10;
 const STRIKE_WINDOW_SECONDS = 10;
 
+interface LimiterOptions {
+  keyPrefix: string;
+  points: number;
+  /** Seconds. */
+  duration: number;
+}
+type LimiterFactory = (options: LimiterOptions) => RateLimiterAbstract;
+
+/**
+ * Counters in memory (one node), or in Redis when it is configured, so a limit holds across the
+ * cluster. While Redis does not answer, each node falls back to its own memory counters rather
+ * than waiting or letting everything through.
+ */
+function limiterFactory(redis: Redis | null, redisPrefix: string): LimiterFactory {
+  if (!redis) {
+    return (options) => new RateLimiterMemory(options);
+  }
+  return (options) =>
+    new RateLimiterRedis({
+      ...options,
+      storeClient: redis,
+      keyPrefix: `${redisPrefix}rl:${options.keyPrefix}`,
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: new RateLimiterMemory(options),
+    });
+}
+
 /** A steady rate with a burst on top: a short flurry is fine, a flood is not. */
-function bursty(prefix: string, perSecond: number, burst: number): RateLimiterAbstract {
-  const steady = new RateLimiterMemory({ keyPrefix: `${prefix}`, points: perSecond, duration: 1 });
+function bursty(
+  create: LimiterFactory,
+  prefix: string,
+  perSecond: number,
+  burst: number,
+): RateLimiterAbstract {
+  const steady = create({ keyPrefix: prefix, points: perSecond, duration: 1 });
   if (burst === 0) {
     return steady;
   }
   return new BurstyRateLimiter(
     steady,
-    new RateLimiterMemory({
-      keyPrefix: `${prefix}:burst`,
-      points: burst,
-      duration: BURST_WINDOW_SECONDS,
-    }),
+    create({ keyPrefix: `${prefix}:burst`, points: burst, duration: BURST_WINDOW_SECONDS }),
   ) as unknown as RateLimiterAbstract;
 }
 
@@ -50,8 +81,8 @@ async function take(limiter: RateLimiterAbstract, key: string): Promise<Verdict>
 /**
  * Flood control, per session and per client address: messages (a burst, then a steady rate),
  * renames (a few a minute) and new connections per address. Clients that keep hitting the limits
- * collect strikes and are disconnected. Counters live in memory (one node); a shared store comes
- * with multi-node deployments.
+ * collect strikes and are disconnected. Counters are shared through Redis when it is configured
+ * (the cluster holds one limit), in memory otherwise; strikes are per socket, so always local.
  */
 @Injectable()
 export class RateLimitsService {
@@ -60,27 +91,23 @@ export class RateLimitsService {
   private readonly connections: RateLimiterAbstract;
   private readonly strikes: RateLimiterAbstract;
 
-  constructor(@Inject(APP_CONFIG) { limits }: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) { limits, redisKeyPrefix }: AppConfig,
+    @Inject(REDIS) redis: Redis | null,
+  ) {
     const ip = limits.perIpMultiplier;
+    const create = limiterFactory(redis, redisKeyPrefix);
     this.perSession = {
-      message: bursty('msg:s', limits.messagesPerSecond, limits.messageBurst),
-      rename: new RateLimiterMemory({
-        keyPrefix: 'ren:s',
-        points: limits.renamesPerMinute,
-        duration: 60,
-      }),
-      history: bursty('hist:s', HISTORY_PER_SECOND, HISTORY_BURST),
+      message: bursty(create, 'msg:s', limits.messagesPerSecond, limits.messageBurst),
+      rename: create({ keyPrefix: 'ren:s', points: limits.renamesPerMinute, duration: 60 }),
+      history: bursty(create, 'hist:s', HISTORY_PER_SECOND, HISTORY_BURST),
     };
     this.perAddress = {
-      message: bursty('msg:ip', limits.messagesPerSecond * ip, limits.messageBurst * ip),
-      rename: new RateLimiterMemory({
-        keyPrefix: 'ren:ip',
-        points: limits.renamesPerMinute * ip,
-        duration: 60,
-      }),
-      history: bursty('hist:ip', HISTORY_PER_SECOND * ip, HISTORY_BURST * ip),
+      message: bursty(create, 'msg:ip', limits.messagesPerSecond * ip, limits.messageBurst * ip),
+      rename: create({ keyPrefix: 'ren:ip', points: limits.renamesPerMinute * ip, duration: 60 }),
+      history: bursty(create, 'hist:ip', HISTORY_PER_SECOND * ip, HISTORY_BURST * ip),
     };
-    this.connections = new RateLimiterMemory({
+    this.connections = create({
       keyPrefix: 'conn:ip',
       points: limits.connectionsPerMinute,
       duration: 60,
