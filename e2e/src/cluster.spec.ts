@@ -59,6 +59,62 @@ describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
     return ack.id;
   }
 
+  it('crosses nodes: messages, renames, presence, typing, unique names, shared history', async () => {
+    const connect = async (node: number) => {
+      const client: Client = io(cluster.nodes[node]!.url, {
+        transports: ['websocket'],
+        auth: { room: 'across' },
+      });
+      clients.push(client);
+      const [name, list] = await Promise.all([
+        new Promise<{ username: string; user_id?: string }>((resolve) =>
+          client.once('set_username', resolve),
+        ),
+        new Promise<{ users: Array<{ username: string }> }>((resolve) =>
+          client.once('user_list', resolve),
+        ),
+      ]);
+      await new Promise((resolve) => client.once('history', resolve));
+      return { client, name, list };
+    };
+    const ada = await connect(0);
+    await ada.client.timeout(5000).emitWithAck('update_username', { username: 'Ada' });
+    const bo = await connect(1);
+    expect(bo.list.users.map((user) => user.username)).toEqual(expect.arrayContaining(['Ada']));
+
+    const taken = (await bo.client
+      .timeout(5000)
+      .emitWithAck('update_username', { username: 'ADA' })) as AckOf<'update_username'>;
+    expect(taken).toMatchObject({ ok: false, error: 'name_taken' });
+
+    const renamed = new Promise<{ new_username: string }>((resolve) =>
+      ada.client.once('username_updated', resolve),
+    );
+    await bo.client.timeout(5000).emitWithAck('update_username', { username: 'Bo' });
+    expect((await renamed).new_username).toBe('Bo');
+
+    const typing = new Promise<{ username: string }>((resolve) =>
+      ada.client.once('user_typing', resolve),
+    );
+    bo.client.emit('typing', { is_typing: true });
+    expect((await typing).username).toBe('Bo');
+
+    const heard = new Promise<NewMessagePayload>((resolve) =>
+      bo.client.once('new_message', resolve),
+    );
+    await say(ada.client, 'hello @Bo from node 1');
+    const message = await heard;
+    expect(message).toMatchObject({
+      message: 'hello @Bo from node 1',
+      mentions: [bo.name.user_id],
+    });
+
+    const late = await connect(1);
+    expect(late.list.users.map((user) => user.username)).toEqual(
+      expect.arrayContaining(['Ada', 'Bo']),
+    );
+  });
+
   it('loses nothing when a node is killed: its clients fail over and get every missed message once', async () => {
     const talker: Client = io(cluster.nodes[1]!.url, { transports: ['websocket'] });
     clients.push(talker);
