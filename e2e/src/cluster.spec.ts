@@ -12,7 +12,10 @@ import {
   startLocalCluster,
   testRedisPrefix,
 } from '@parley/server/testing';
+import type { Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
+
+import { launchChromium, screenshot } from './support/browser.js';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -58,6 +61,33 @@ describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
     }
     return ack.id;
   }
+
+  it('lets two browsers on two nodes chat', async () => {
+    const browser = await launchChromium();
+    try {
+      const pages = await Promise.all(
+        cluster.nodes.map(async (node) => {
+          const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+          const page = await context.newPage();
+          await page.goto(`${node.url}/r/spanning`);
+          await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
+          return page;
+        }),
+      );
+      const [first, second] = pages as [Page, Page];
+      const input = first.getByTestId('composer-input');
+      await input.fill('Hello from node one');
+      await input.press('Enter');
+      await second.getByTestId('message').filter({ hasText: 'Hello from node one' }).waitFor();
+      const reply = second.getByTestId('composer-input');
+      await reply.fill('And back from node two');
+      await reply.press('Enter');
+      await first.getByTestId('message').filter({ hasText: 'And back from node two' }).waitFor();
+      await screenshot(first, 'cluster-two-nodes');
+    } finally {
+      await browser.close();
+    }
+  });
 
   it('crosses nodes: messages, renames, presence, typing, unique names, shared history', async () => {
     const connect = async (node: number) => {
