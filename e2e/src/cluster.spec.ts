@@ -195,12 +195,16 @@ describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
     for (let i = 0; i < 10; i++) {
       during.push(await say(talker, `while failing over ${i}`));
     }
-    await waitUntil(() => received.at(-1)?.id === during.at(-1), 20_000);
+    const seen = (id: number) => received.some((message) => message.id === id);
+    await waitUntil(() => during.every(seen), 20_000);
     const after = await say(talker, 'after');
-    await waitUntil(() => received.at(-1)?.id === after);
+    await waitUntil(() => seen(after));
 
     expect(cluster.activeNode()).toBe(1);
-    const ids = received.map((message) => message.id);
+    // Every message exactly once. Live messages may overtake the replayed ones on the new node
+    // (the socket joins the room before its history is read, so nothing falls in between);
+    // clients order by id, as the web app does.
+    const ids = received.map((message) => message.id).sort((a, b) => a - b);
     expect(ids).toEqual([...before, ...during, after]);
     expect(name).toBe(firstName);
 

@@ -178,11 +178,12 @@ describe('Delivery: history, resume, idempotent sends, sessions (real app, real 
         await reconnected;
         const [after] = await say(talker, 'after the reconnect');
 
-        await until(() => observer.received.at(-1)?.id === after);
+        await until(() => observer.received.some((message) => message.id === after));
         expect(observer.socket.recovered).toBe(expectRecovered);
-        const ids = observer.received.map((m) => m.id);
+        // Exactly once each; a live message may overtake the replay, so compare in id order
+        // (clients order by id).
+        const ids = observer.received.map((m) => m.id).sort((a, b) => a - b);
         expect(ids).toEqual([ids[0], ...missed, after]);
-        expect(new Set(ids).size).toBe(ids.length);
       },
     );
 

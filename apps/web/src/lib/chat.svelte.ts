@@ -9,6 +9,7 @@ import {
   MESSAGE_MAX_LENGTH,
   normalizeMessage,
   normalizeUsername,
+  roomFromPath,
   ServerEvent,
   type AckError,
   type ClientToServerEvents,
@@ -57,6 +58,8 @@ export interface LocalError {
 /** A message was queued (it shows in the timeline at once), or refused here with a reason. */
 export type SendResult = { ok: true } | AckError;
 export type RenameResult = UpdateUsernameAck | LocalError;
+/** The answer to an edit or a delete of one of my messages. */
+export type ChangeResult = { ok: true } | AckError | LocalError;
 
 /** How long a request may wait for the server's answer. */
 export const ACK_TIMEOUT_MS = 8000;
@@ -75,6 +78,7 @@ type StoredMessage = MessageItem & { id: number };
 interface HandshakeAuth {
   session?: string;
   server_offset?: number;
+  room?: string;
 }
 
 const NOT_CONNECTED: LocalError = {
@@ -198,6 +202,14 @@ class ChatClient {
   messageMaxLength = $state(MESSAGE_MAX_LENGTH);
   /** Who is online in the room and who is typing. */
   readonly presence = new Presence();
+  /** The room this page is in (from its URL); null when the URL names no valid room. */
+  readonly room: string | null;
+  /** Why the server refused the room (empty unless it did): the page shows an error instead. */
+  roomError = $state('');
+  /** How many messages mentioning me arrived live on this page. */
+  mentionsReceived = $state(0);
+  /** The latest message that mentioned me and arrived live (for a notification). */
+  lastMention = $state.raw<MessageItem | null>(null);
 
   #notices = $state.raw<NoticeItem[]>([]);
 
@@ -230,9 +242,10 @@ class ChatClient {
   /** The reader is at the newest message (the list tells us): only then is the timeline capped. */
   #following = true;
 
-  constructor() {
+  constructor(room: string | null) {
+    this.room = room;
     this.#session = readItem(SESSION_KEY);
-    this.unsent = loadOutbox().map((entry) => {
+    this.unsent = (room ? loadOutbox(room) : []).map((entry) => {
       // A stored entry that would be refused anyway waits for the person instead of being sent.
       const problem = entry.failure ? null : localProblem(entry.text, MESSAGE_MAX_LENGTH);
       return this.#unsentItem(problem ? { ...entry, failure: problem } : entry);
@@ -252,7 +265,7 @@ class ChatClient {
 
   /** Opens the connection (once; later calls while connected or trying do nothing). */
   connect(): void {
-    if (this.#socket.connected || this.#socket.active) {
+    if (!this.room || this.roomError || this.#socket.connected || this.#socket.active) {
       return;
     }
     this.connection = this.#everConnected ? 'reconnecting' : 'connecting';
@@ -411,6 +424,9 @@ class ChatClient {
 
   #handshakeAuth(): HandshakeAuth {
     const auth: HandshakeAuth = {};
+    if (this.room) {
+      auth.room = this.room;
+    }
     const session = this.#session ?? readItem(SESSION_KEY);
     if (session) {
       auth.session = session;
@@ -461,6 +477,17 @@ class ChatClient {
     });
 
     socket.on('connect_error', (error) => {
+      if (error.message === ErrorCode.RoomInvalid) {
+        // Not worth trying again: this room name will never be taken.
+        const data: unknown = 'data' in error ? error.data : undefined;
+        this.roomError =
+          typeof data === 'object' && data !== null && 'message' in data
+            ? text(data.message) || 'That room name is not valid.'
+            : 'That room name is not valid.';
+        this.connection = 'offline';
+        socket.disconnect();
+        return;
+      }
       if (!socket.active) {
         // Refused by the server itself (too many connections, or it failed): Socket.IO will not
         // try again on its own, so we do, after the wait the server asked for.
@@ -602,6 +629,14 @@ class ChatClient {
       this.#trim();
     });
 
+    socket.on(ServerEvent.MessageEdited, (payload) => {
+      this.#applyEdit(payload?.id, payload?.message, payload?.edited_ts);
+    });
+
+    socket.on(ServerEvent.MessageDeleted, (payload) => {
+      this.#applyDelete(payload?.id);
+    });
+
     socket.on(ServerEvent.RequestRefused, (payload) => {
       // This app always passes acks, so this is about the connection (e.g. cut for flooding).
       console.warn('Parley: request refused', payload);
@@ -645,12 +680,107 @@ class ChatClient {
         failure: null,
         seq: unsent?.seq ?? this.#seq++,
         fresh: unsent ? true : fresh,
+        editedTs: wire.editedTs,
+        deleted: wire.deleted,
+        mentions: wire.mentions,
+        mentionsMe: false,
       };
     });
-    const { merged, added } = mergeById(this.messages, items);
+    const { merged, added } = mergeById(
+      this.messages,
+      items.map((item) => this.#withMention(item)),
+    );
     this.messages = merged;
     if (fresh) {
       this.received += added.filter((message) => !message.mine).length;
+      const mentioning = added.filter((message) => message.mentionsMe);
+      if (mentioning.length > 0) {
+        this.mentionsReceived += mentioning.length;
+        this.lastMention = mentioning.at(-1) ?? null;
+      }
+    }
+  }
+
+  /** Marks a message that mentions me (never one of mine). */
+  #withMention<T extends MessageItem>(item: T): T {
+    const mentionsMe =
+      !item.mine && !item.deleted && this.userId !== '' && item.mentions.includes(this.userId);
+    return mentionsMe === item.mentionsMe ? item : { ...item, mentionsMe };
+  }
+
+  /** Applies a change to the stored message with this id (if it is here). */
+  #updateMessage(id: number, change: (message: StoredMessage) => StoredMessage): void {
+    const index = this.messages.findIndex((message) => message.id === id);
+    const message = this.messages[index];
+    if (!message) {
+      return;
+    }
+    const messages = this.messages.slice();
+    messages[index] = this.#withMention(change(message));
+    this.messages = messages;
+  }
+
+  #applyEdit(id: unknown, message: unknown, editedTs: unknown): void {
+    if (typeof id !== 'number' || typeof message !== 'string' || message.length === 0) {
+      return;
+    }
+    const ts = typeof editedTs === 'number' && Number.isFinite(editedTs) ? editedTs : Date.now();
+    this.#updateMessage(id, (item) =>
+      item.deleted || (item.editedTs !== null && item.editedTs > ts)
+        ? item
+        : { ...item, text: message, editedTs: ts },
+    );
+  }
+
+  #applyDelete(id: unknown): void {
+    if (typeof id !== 'number') {
+      return;
+    }
+    this.#updateMessage(id, (item) => ({ ...item, text: '', deleted: true, mentionsMe: false }));
+  }
+
+  /** Changes the text of one of my sent messages. Resolves with the outcome; never rejects. */
+  async editMessage(id: number, raw: string): Promise<ChangeResult> {
+    const message = normalizeMessage(raw);
+    const problem = localProblem(message, this.messageMaxLength);
+    if (problem) {
+      return ackError(problem.error, problem.message);
+    }
+    if (!this.#socket.connected) {
+      return NOT_CONNECTED;
+    }
+    try {
+      const answer: unknown = await this.#socket
+        .timeout(ACK_TIMEOUT_MS)
+        .emitWithAck(ClientEvent.EditMessage, { id, message });
+      const result = readAck<{ ok: true; id: number; edited_ts: number }>(answer);
+      if (result.ok) {
+        this.#applyEdit(id, message, result.edited_ts);
+        return { ok: true };
+      }
+      return result;
+    } catch {
+      return { ...TIMED_OUT, message: `${TIMED_OUT.message} Please try again.` };
+    }
+  }
+
+  /** Deletes one of my sent messages (a tombstone stays). Resolves with the outcome. */
+  async deleteMessage(id: number): Promise<ChangeResult> {
+    if (!this.#socket.connected) {
+      return NOT_CONNECTED;
+    }
+    try {
+      const answer: unknown = await this.#socket
+        .timeout(ACK_TIMEOUT_MS)
+        .emitWithAck(ClientEvent.DeleteMessage, { id });
+      const result = readAck<{ ok: true; id: number }>(answer);
+      if (result.ok) {
+        this.#applyDelete(id);
+        return { ok: true };
+      }
+      return result;
+    } catch {
+      return { ...TIMED_OUT, message: `${TIMED_OUT.message} Please try again.` };
     }
   }
 
@@ -671,11 +801,12 @@ class ChatClient {
     let changed = false;
     const messages = this.messages.map((message) => {
       const mine = this.#isMine(message.userId, message.username);
-      if (mine === message.mine) {
+      const updated = this.#withMention(mine === message.mine ? message : { ...message, mine });
+      if (updated === message) {
         return message;
       }
       changed = true;
-      return { ...message, mine };
+      return updated;
     });
     if (changed) {
       this.messages = messages;
@@ -757,6 +888,10 @@ class ChatClient {
       failure: entry.failure ?? null,
       seq: this.#seq++,
       fresh: true,
+      editedTs: null,
+      deleted: false,
+      mentions: [],
+      mentionsMe: false,
     };
   }
 
@@ -769,7 +904,9 @@ class ChatClient {
       // Only a real failure is kept; a pending message's note (slowed down) is not.
       entry.failure = item.failure;
     }
-    saveOutboxEntry(entry);
+    if (this.room) {
+      saveOutboxEntry(this.room, entry);
+    }
   }
 
   #replaceUnsent(item: MessageItem): void {
@@ -779,7 +916,9 @@ class ChatClient {
 
   #removeUnsent(clientId: string): void {
     this.unsent = this.unsent.filter((item) => item.clientId !== clientId);
-    removeOutboxEntry(clientId);
+    if (this.room) {
+      removeOutboxEntry(this.room, clientId);
+    }
   }
 
   /**
@@ -904,4 +1043,4 @@ class ChatClient {
 }
 
 /** The page's chat: one connection shared by every component. */
-export const chat = new ChatClient();
+export const chat = new ChatClient(roomFromPath(window.location.pathname) ?? null);

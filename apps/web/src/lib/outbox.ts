@@ -1,4 +1,4 @@
-import { CLIENT_ID_MAX_LENGTH, MESSAGE_MAX_LENGTH } from '@parley/protocol';
+import { CLIENT_ID_MAX_LENGTH, DEFAULT_ROOM, MESSAGE_MAX_LENGTH } from '@parley/protocol';
 
 import { readItem, removeItem, writeItem } from './storage';
 
@@ -7,7 +7,7 @@ import { readItem, removeItem, writeItem } from './storage';
  * reload (or a crash) does not lose them. Each keeps its `client_id`, so sending it again after a
  * reload is recognised by the server and never doubled.
  *
- * Every open tab shares the one key; each change reads, edits and writes back the list, so tabs
+ * Every open tab of a room shares the room's key; each change reads, edits and writes back the list, so tabs
  * do not wipe each other's entries.
  */
 
@@ -28,7 +28,13 @@ export interface OutboxEntry {
   failure?: OutboxFailure;
 }
 
-const KEY = 'parley.outbox';
+/**
+ * Each room has an outbox of its own: a message written in one room is never sent into another.
+ * The default room keeps the key it always had.
+ */
+function keyOf(room: string): string {
+  return room === DEFAULT_ROOM ? 'parley.outbox' : `parley.outbox.${room}`;
+}
 /** More unsent messages than this is not a conversation any more; the oldest are let go. */
 const MAX_ENTRIES = 100;
 const CLIENT_ID_PATTERN = new RegExp(`^[A-Za-z0-9_-]{1,${CLIENT_ID_MAX_LENGTH}}$`);
@@ -66,8 +72,8 @@ function readEntry(value: unknown): OutboxEntry | null {
 }
 
 /** The stored outbox, oldest first; anything unreadable is dropped. */
-export function loadOutbox(): OutboxEntry[] {
-  const raw = readItem(KEY);
+export function loadOutbox(room: string): OutboxEntry[] {
+  const raw = readItem(keyOf(room));
   if (!raw) {
     return [];
   }
@@ -91,30 +97,30 @@ export function loadOutbox(): OutboxEntry[] {
   }
 }
 
-function write(entries: OutboxEntry[]): void {
+function write(room: string, entries: OutboxEntry[]): void {
   if (entries.length === 0) {
-    removeItem(KEY);
+    removeItem(keyOf(room));
   } else {
-    writeItem(KEY, JSON.stringify(entries.slice(-MAX_ENTRIES)));
+    writeItem(keyOf(room), JSON.stringify(entries.slice(-MAX_ENTRIES)));
   }
 }
 
 /** Adds the entry, or updates it in place if it is already stored. */
-export function saveOutboxEntry(entry: OutboxEntry): void {
-  const entries = loadOutbox();
+export function saveOutboxEntry(room: string, entry: OutboxEntry): void {
+  const entries = loadOutbox(room);
   const index = entries.findIndex((stored) => stored.clientId === entry.clientId);
   if (index === -1) {
     entries.push(entry);
   } else {
     entries[index] = entry;
   }
-  write(entries);
+  write(room, entries);
 }
 
-export function removeOutboxEntry(clientId: string): void {
-  const entries = loadOutbox();
+export function removeOutboxEntry(room: string, clientId: string): void {
+  const entries = loadOutbox(room);
   const kept = entries.filter((entry) => entry.clientId !== clientId);
   if (kept.length !== entries.length) {
-    write(kept);
+    write(room, kept);
   }
 }

@@ -36,6 +36,14 @@ export interface MessageItem {
   seq: number;
   /** Arrived while the page was open (live, or replayed after a drop), not from a history page. */
   fresh: boolean;
+  /** When its author last edited it (ms since the epoch), or null. */
+  editedTs: number | null;
+  /** Deleted by its author: a tombstone with no text. */
+  deleted: boolean;
+  /** User ids of the people it mentions (server-derived). */
+  mentions: readonly string[];
+  /** It mentions me (and is not mine). */
+  mentionsMe: boolean;
 }
 
 export type NoticeKind = 'joined' | 'left' | 'renamed';
@@ -69,6 +77,9 @@ export interface WireMessage {
   message: string;
   clientId: string | null;
   userId: string;
+  editedTs: number | null;
+  deleted: boolean;
+  mentions: string[];
 }
 
 /**
@@ -82,18 +93,16 @@ export function readWireMessage(
   if (typeof value !== 'object' || value === null) {
     return null;
   }
-  const { id, ts, username, avatar, message, client_id, user_id } = value as Record<
-    string,
-    unknown
-  >;
+  const { id, ts, username, avatar, message, client_id, user_id, edited_ts, deleted, mentions } =
+    value as Record<string, unknown>;
+  const isDeleted = deleted === true;
   if (
     typeof id !== 'number' ||
     !Number.isSafeInteger(id) ||
     id <= 0 ||
     typeof username !== 'string' ||
     username.length === 0 ||
-    typeof message !== 'string' ||
-    message.length === 0
+    (!isDeleted && (typeof message !== 'string' || message.length === 0))
   ) {
     return null;
   }
@@ -103,9 +112,14 @@ export function readWireMessage(
     ts: typeof ts === 'number' && Number.isFinite(ts) ? ts : Date.now(),
     username,
     avatar: safeAvatar(avatar),
-    message,
     clientId: typeof client_id === 'string' && client_id.length > 0 ? client_id : null,
     userId: typeof user_id === 'string' ? user_id : '',
+    editedTs: typeof edited_ts === 'number' && Number.isFinite(edited_ts) ? edited_ts : null,
+    deleted: isDeleted,
+    message: isDeleted || typeof message !== 'string' ? '' : message,
+    mentions: Array.isArray(mentions)
+      ? mentions.filter((entry): entry is string => typeof entry === 'string')
+      : [],
   };
 }
 

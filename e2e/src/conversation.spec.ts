@@ -1,0 +1,447 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type RunningServer, startServer } from '@parley/server/testing';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+import { launchChromium, screenshot } from './support/browser.js';
+
+describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  /** Console errors and uncaught exceptions of every page (CSP violations show up here). */
+  const pageErrors: string[] = [];
+
+  async function openChat(
+    path = '/',
+    setup?: (context: BrowserContext) => Promise<unknown>,
+  ): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    contexts.push(context);
+    await setup?.(context);
+    const page = await context.newPage();
+    watch(page);
+    await page.goto(new URL(path, server.url).href);
+    await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
+    await expect(myName(page)).resolves.toMatch(/\S/);
+    return page;
+  }
+
+  function watch(page: Page): void {
+    page.on('console', (message) => {
+      if (message.type() === 'error') {
+        pageErrors.push(message.text());
+      }
+    });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  }
+
+  const myName = async (page: Page) =>
+    (await page.getByTestId('my-name').textContent())?.trim() ?? '';
+
+  async function send(page: Page, text: string): Promise<void> {
+    const input = page.getByTestId('composer-input');
+    await input.fill(text);
+    await input.press('Enter');
+  }
+
+  async function rename(page: Page, name: string): Promise<void> {
+    await page.getByTestId('rename-button').click();
+    const input = page.getByTestId('rename-input');
+    await input.fill(name);
+    await input.press('Enter');
+    await page.getByTestId('my-name').filter({ hasText: name }).waitFor();
+  }
+
+  /** A stored message (confirmed by the server) containing this text. */
+  const message = (page: Page, text: string) =>
+    page.locator('[data-testid="message"][data-id]').filter({ hasText: text });
+
+  /** Emulates the tab being hidden or shown again (what switching tabs does). */
+  async function setHidden(page: Page, hidden: boolean): Promise<void> {
+    await page.evaluate((isHidden) => {
+      Object.defineProperty(document, 'visibilityState', {
+        configurable: true,
+        get: () => (isHidden ? 'hidden' : 'visible'),
+      });
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => isHidden });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+  }
+
+  beforeAll(async () => {
+    server = await startServer({
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-e2e-conversation-')),
+      MESSAGE_RATE_PER_SECOND: '100',
+      MESSAGE_BURST: '100',
+      PRESENCE_GRACE_MS: '500',
+    });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await Promise.all(contexts.map((context) => context.close()));
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('renders formatting as elements, keeps markup as text and opens links in a new tab', async () => {
+    const ada = await openChat('/r/formatting');
+    const bo = await openChat('/r/formatting');
+
+    await send(ada, 'Some **bold**, *italic*, `inline code` and _more_');
+    const styled = message(bo, 'Some bold').getByTestId('message-text');
+    await styled.waitFor();
+    expect(await styled.locator('strong').textContent()).toBe('bold');
+    expect(await styled.locator('em').allTextContents()).toEqual(['italic', 'more']);
+    expect(await styled.locator('code').textContent()).toBe('inline code');
+    expect(await styled.textContent()).toBe('Some bold, italic, inline code and more');
+
+    await send(ada, 'Look:\n```ts\nconst answer = 42;\nconsole.log(answer);\n```\nDone');
+    const block = message(bo, 'Look:').getByTestId('message-text');
+    await block.waitFor();
+    expect(await block.locator('pre > code').textContent()).toBe(
+      'const answer = 42;\nconsole.log(answer);',
+    );
+    expect(await block.locator('pre').evaluate((pre) => getComputedStyle(pre).fontFamily)).toMatch(
+      /mono/i,
+    );
+    expect(await block.textContent()).toBe('Look:\nconst answer = 42;\nconsole.log(answer);\nDone');
+
+    // A very long line scrolls inside its block, never the page.
+    await send(ada, '```\n' + 'x'.repeat(600) + '\n```');
+    const wide = message(bo, 'xxxxxxxx').locator('pre');
+    await wide.waitFor();
+    const scrolls = await wide.evaluate((pre) => pre.scrollWidth > pre.clientWidth);
+    expect(scrolls).toBe(true);
+    const overflow = await bo.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBe(0);
+
+    // Markup stays text: no element is made from it, and no script runs.
+    await send(ada, '<script>window.hacked = 1</script> <b>not bold</b> javascript:alert(1)');
+    const hostile = message(bo, 'not bold').getByTestId('message-text');
+    await hostile.waitFor();
+    expect(await hostile.textContent()).toBe(
+      '<script>window.hacked = 1</script> <b>not bold</b> javascript:alert(1)',
+    );
+    expect(await hostile.locator('script, b, a').count()).toBe(0);
+    expect(await bo.evaluate(() => 'hacked' in window)).toBe(false);
+
+    // A link: opens in a new tab, with no opener and no referrer.
+    const target = new URL('/healthz', server.url).href;
+    await send(ada, `Status page: ${target}.`);
+    const link = message(bo, 'Status page').locator('a');
+    await link.waitFor();
+    expect(await link.getAttribute('href')).toBe(target);
+    expect(await link.getAttribute('target')).toBe('_blank');
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(await link.textContent()).toBe(target);
+    const [opened] = await Promise.all([bo.context().waitForEvent('page'), link.click()]);
+    await opened.waitForLoadState();
+    expect(opened.url()).toBe(target);
+    expect(await opened.evaluate(() => window.opener as unknown)).toBeNull();
+    await opened.close();
+
+    await screenshot(bo, 'conversation-formatting');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('lets the author edit and delete, shown on both pages and after a reload', async () => {
+    const ada = await openChat('/r/edits');
+    const bo = await openChat('/r/edits');
+
+    await send(ada, 'Frist draft');
+    await send(ada, 'To be removed');
+    await send(bo, 'Bo says hi');
+    await message(ada, 'Bo says hi').waitFor();
+    await message(bo, 'To be removed').waitFor();
+
+    // No controls on someone else's message.
+    const bosOnAda = message(ada, 'Bo says hi');
+    expect(await bosOnAda.getByTestId('message-edit').count()).toBe(0);
+    expect(await bosOnAda.getByTestId('message-delete').count()).toBe(0);
+    expect(await message(bo, 'Frist draft').getByTestId('message-edit').count()).toBe(0);
+
+    // Escape cancels an edit.
+    const draft = message(ada, 'Frist draft');
+    await draft.hover();
+    await draft.getByTestId('message-edit').click();
+    const editor = ada.getByTestId('message-edit-input');
+    expect(await editor.inputValue()).toBe('Frist draft');
+    await editor.fill('Never saved');
+    await editor.press('Escape');
+    expect(await ada.getByTestId('message-edit-input').count()).toBe(0);
+    expect(await draft.getByTestId('message-text').textContent()).toBe('Frist draft');
+
+    // A refusal shows its reason and keeps the editor open.
+    await draft.getByTestId('message-edit').click();
+    await editor.fill('   ');
+    await editor.press('Enter');
+    // (While the editor is open the message's text is in the box, so look page-wide.)
+    expect(await ada.getByTestId('message-change-error').textContent()).toMatch(/empty/i);
+    await editor.press('Escape');
+    expect(await ada.getByTestId('message-change-error').count()).toBe(0);
+
+    // Keyboard: focus the Edit button, Enter opens the editor, Enter saves.
+    await draft.getByTestId('message-edit').focus();
+    await ada.keyboard.press('Enter');
+    await editor.fill('First **draft**, fixed');
+    await editor.press('Enter');
+    const edited = message(bo, 'First draft, fixed');
+    await edited.getByTestId('message-edited').waitFor();
+    expect(await edited.locator('strong').textContent()).toBe('draft');
+    expect(await edited.getByTestId('message-edited').getAttribute('title')).toMatch(/^Edited /);
+    await message(ada, 'First draft, fixed').getByTestId('message-edited').waitFor();
+
+    // Delete asks first, then leaves a tombstone everywhere.
+    const doomed = message(ada, 'To be removed');
+    await doomed.hover();
+    await doomed.getByTestId('message-delete').click();
+    await doomed.getByTestId('message-delete-confirm').click();
+    await ada.locator('[data-testid="message"][data-deleted="true"]').waitFor();
+    const tombstone = bo.locator('[data-testid="message"][data-deleted="true"]');
+    await tombstone.waitFor();
+    expect(await tombstone.textContent()).toContain('This message was deleted');
+    expect(await bo.getByText('To be removed').count()).toBe(0);
+    await screenshot(ada, 'conversation-edit-delete');
+
+    // After a reload, history tells the same story.
+    await bo.reload();
+    await bo.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
+    await message(bo, 'First draft, fixed').getByTestId('message-edited').waitFor();
+    await bo.locator('[data-testid="message"][data-deleted="true"]').waitFor();
+    expect(await bo.getByText('To be removed').count()).toBe(0);
+    await ada.reload();
+    await ada.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
+    const mineAgain = message(ada, 'First draft, fixed');
+    await mineAgain.getByTestId('message-edited').waitFor();
+    // Still mine after the reload (same session): still editable; the tombstone is not.
+    expect(await mineAgain.getByTestId('message-edit').count()).toBe(1);
+    expect(
+      await ada
+        .locator('[data-testid="message"][data-deleted="true"]')
+        .getByTestId('message-edit')
+        .count(),
+    ).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('keeps rooms apart by URL: messages, people and typing never leak', async () => {
+    const ada = await openChat('/r/games');
+    const bo = await openChat('/r/Games');
+    const cy = await openChat('/r/music');
+    await rename(ada, 'Ada');
+    await rename(bo, 'Bo');
+    await rename(cy, 'Cy');
+
+    expect(await ada.getByTestId('room-name').textContent()).toContain('games');
+    expect(await bo.getByTestId('room-name').textContent()).toContain('games');
+    expect(await cy.getByTestId('room-name').textContent()).toContain('music');
+    expect(await ada.title()).toBe('games · Parley');
+    expect(await cy.title()).toBe('music · Parley');
+
+    // People: each room lists its own.
+    const online = (page: Page) =>
+      page
+        .getByTestId('online-user')
+        .evaluateAll((items) => items.map((item) => item.textContent ?? ''));
+    await ada.waitForFunction(
+      () => document.querySelectorAll('[data-testid="online-user"]').length === 2,
+    );
+    expect((await online(ada)).join(' ')).toContain('Bo');
+    expect((await online(ada)).join(' ')).not.toContain('Cy');
+    expect(await online(cy)).toHaveLength(1);
+
+    // Typing shows in the typist's room only.
+    await ada.getByTestId('composer-input').fill('typing in games');
+    await bo.getByText('Ada is typing').waitFor();
+    await cy.waitForTimeout(500);
+    expect(await cy.getByText('is typing').count()).toBe(0);
+
+    // Messages stay in their room.
+    await send(ada, 'For the games room only');
+    await send(cy, 'Music room talk');
+    await message(bo, 'For the games room only').waitFor();
+    await message(cy, 'Music room talk').waitFor();
+    await bo.waitForTimeout(300);
+    expect(await bo.getByText('Music room talk').count()).toBe(0);
+    expect(await cy.getByText('For the games room only').count()).toBe(0);
+    await screenshot(bo, 'conversation-rooms-games');
+    await screenshot(cy, 'conversation-rooms-music');
+
+    // A reload keeps the room; history is the room's own.
+    await cy.reload();
+    await message(cy, 'Music room talk').waitFor();
+    expect(await cy.getByText('For the games room only').count()).toBe(0);
+
+    // Going to another room from the form: a bad name is refused, a good one navigates.
+    await cy.getByTestId('room-input').fill('no spaces!');
+    await cy.getByTestId('room-input').press('Enter');
+    await cy.getByTestId('room-input-error').waitFor();
+    expect(cy.url()).toMatch(/\/r\/music$/);
+    await cy.getByTestId('room-input').fill('Games');
+    await Promise.all([cy.waitForURL(/\/r\/games$/), cy.getByTestId('room-input').press('Enter')]);
+    await message(cy, 'For the games room only').waitFor();
+    expect(await cy.getByText('Music room talk').count()).toBe(0);
+    expect(await cy.title()).toBe('games · Parley');
+
+    // A message queued offline in one room is never sent into another.
+    await bo.context().setOffline(true);
+    await bo.locator('[data-testid="connection-status"]:not([data-state="connected"])').waitFor();
+    await send(bo, 'Queued in games while offline');
+    await bo.locator('[data-testid="message"][data-status="pending"]').waitFor();
+    // Back online, but the socket stays refused until the page is in another room.
+    await bo.context().route('**/socket.io/**', (route) => route.abort());
+    await bo.context().setOffline(false);
+    await bo.goto(new URL('/r/quiet', server.url).href);
+    await bo.context().unroute('**/socket.io/**');
+    await bo.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
+    expect(await bo.getByTestId('room-name').textContent()).toContain('quiet');
+    await bo.waitForTimeout(500);
+    expect(await bo.getByText('Queued in games while offline').count()).toBe(0);
+    expect(await ada.getByText('Queued in games while offline').count()).toBe(0);
+    const stored = await bo.evaluate(() => localStorage.getItem('parley.outbox.games') ?? '');
+    expect(stored).toContain('Queued in games while offline');
+    // The refused socket requests above are logged as failed loads: expected, not a fault.
+    const unexpected = pageErrors.filter(
+      (error) => !/net::ERR_(FAILED|INTERNET_DISCONNECTED)/.test(error),
+    );
+    pageErrors.splice(0, pageErrors.length, ...unexpected);
+    // Back in games it goes out, once.
+    await bo.goto(new URL('/r/games', server.url).href);
+    await message(ada, 'Queued in games while offline').waitFor();
+    await bo.waitForTimeout(300);
+    expect(await ada.getByText('Queued in games while offline').count()).toBe(1);
+
+    // The lobby is the default and keeps its plain title.
+    const lobby = await openChat('/');
+    expect(await lobby.getByTestId('room-name').textContent()).toContain('lobby');
+    expect(await lobby.title()).toBe('Parley');
+    expect(await lobby.getByText('For the games room only').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows a clear error for a malformed room address, and does not connect', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    const sockets: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/socket.io/')) {
+        sockets.push(request.url());
+      }
+    });
+    await page.goto(new URL('/r/not%20a%20room!', server.url).href);
+    await page.getByTestId('room-error').waitFor();
+    expect(await page.getByTestId('room-error').textContent()).toContain('not a room!');
+    const lobbyLink = page.getByTestId('room-error-lobby');
+    expect(await lobbyLink.getAttribute('href')).toBe('/');
+    await screenshot(page, 'conversation-room-error');
+    await page.waitForTimeout(300);
+    expect(sockets).toEqual([]);
+    expect(await page.getByTestId('composer-input').count()).toBe(0);
+    await Promise.all([page.waitForURL(new URL('/', server.url).href), lobbyLink.click()]);
+    await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
+  });
+
+  it('highlights mentions of me only, counts them in the title while hidden and notifies', async () => {
+    const ada = await openChat('/r/mentions');
+    // Bo's browser records notifications instead of showing them (headless has no desktop).
+    const bo = await openChat('/r/mentions', (context) =>
+      context.addInitScript(() => {
+        const shown: { title: string; body: string }[] = [];
+        class RecordedNotification {
+          static permission: NotificationPermission = 'default';
+          static requestPermission(): Promise<NotificationPermission> {
+            RecordedNotification.permission = 'granted';
+            return Promise.resolve('granted');
+          }
+          onclick: (() => void) | null = null;
+          constructor(title: string, options?: { body?: string }) {
+            shown.push({ title, body: options?.body ?? '' });
+          }
+          close(): void {}
+        }
+        Object.assign(window, { Notification: RecordedNotification, shownNotifications: shown });
+      }),
+    );
+    const cy = await openChat('/r/mentions');
+    await rename(ada, 'Ada');
+    await rename(bo, 'Bo');
+    await rename(cy, 'Cy');
+    await ada.waitForFunction(
+      () => document.querySelectorAll('[data-testid="online-user"]').length === 3,
+    );
+
+    // Notifications only after opting in.
+    const toggle = bo.getByTestId('notify-toggle');
+    expect(await toggle.getAttribute('aria-pressed')).toBe('false');
+    await toggle.click();
+    await bo.locator('[data-testid="notify-toggle"][aria-pressed="true"]').waitFor();
+
+    await setHidden(bo, true);
+    await send(ada, 'Hey @bo, look at this');
+    await send(ada, 'Just chatting');
+    await send(cy, 'And @Ada too');
+    await bo.waitForFunction(() => document.title === '(3, @1) mentions · Parley');
+
+    // Highlighted on Bo's page only, with a badge (not colour alone).
+    const onBo = message(bo, 'Hey @bo');
+    expect(await onBo.getAttribute('data-mentions-me')).toBe('true');
+    expect(await onBo.getByTestId('message-mention-badge').textContent()).toContain('@ you');
+    expect(await message(bo, 'Just chatting').getAttribute('data-mentions-me')).toBeNull();
+    expect(await message(bo, 'And @Ada').getAttribute('data-mentions-me')).toBeNull();
+    await message(cy, 'Hey @bo').waitFor();
+    expect(await message(cy, 'Hey @bo').getAttribute('data-mentions-me')).toBeNull();
+    expect(await message(ada, 'Hey @bo').getAttribute('data-mentions-me')).toBeNull();
+    await message(ada, 'And @Ada').waitFor();
+    expect(await message(ada, 'And @Ada').getAttribute('data-mentions-me')).toBe('true');
+
+    const shown = await bo.evaluate(
+      () => (window as unknown as { shownNotifications: unknown[] }).shownNotifications,
+    );
+    expect(shown).toEqual([
+      { title: 'Ada mentioned you in #mentions', body: 'Hey @bo, look at this' },
+    ]);
+
+    await setHidden(bo, false);
+    await bo.waitForFunction(() => document.title === 'mentions · Parley');
+    await screenshot(bo, 'conversation-mention');
+
+    // Typing `@` suggests the others online: arrow keys and Enter (or Tab) complete a name.
+    const input = cy.getByTestId('composer-input');
+    await input.fill('');
+    await input.pressSequentially('Hi @');
+    const list = cy.getByTestId('mention-suggestions');
+    await list.waitFor();
+    expect(await list.getAttribute('role')).toBe('listbox');
+    expect(await list.getByRole('option').allTextContents()).toEqual(['@Ada', '@Bo']);
+    await input.press('ArrowDown');
+    expect(await list.locator('[aria-selected="true"]').textContent()).toContain('@Bo');
+    await screenshot(cy, 'conversation-mention-suggestions');
+    await input.press('Enter');
+    expect(await input.inputValue()).toBe('Hi @Bo ');
+    expect(await list.count()).toBe(0);
+    await input.pressSequentially('and @a');
+    await list.waitFor();
+    await input.press('Tab');
+    expect(await input.inputValue()).toBe('Hi @Bo and @Ada ');
+    await input.pressSequentially('x @zz');
+    expect(await list.count()).toBe(0);
+    await input.fill('');
+
+    // A mention while visible raises no notification; Ada never opted in, so she gets none.
+    await send(cy, 'Visible @Bo');
+    await message(bo, 'Visible @Bo').waitFor();
+    const after = await bo.evaluate(
+      () => (window as unknown as { shownNotifications: unknown[] }).shownNotifications.length,
+    );
+    expect(after).toBe(1);
+    expect(pageErrors).toEqual([]);
+  });
+});
