@@ -132,8 +132,16 @@ describe('Rooms, mentions, edit and delete (real app, real sockets)', () => {
       expect((await heard).mentions).toEqual([ada.userId]);
 
       const plain = waitFor(ada.socket, 'new_message');
-      await request(bo.socket, 'send_message', { message: 'no one' });
+      const sent = await request(bo.socket, 'send_message', { message: 'no one' });
       expect((await plain).mentions).toBeUndefined();
+
+      // An edit re-derives them: adding a mention is heard as such.
+      const edited = waitFor(ada.socket, 'message_edited');
+      await request(bo.socket, 'edit_message', {
+        id: sent.ok ? sent.id : -1,
+        message: 'now for @Ada Lovelace',
+      });
+      expect((await edited).mentions).toEqual([ada.userId]);
     });
   });
 

@@ -189,6 +189,8 @@ export const messageEditedPayloadSchema = z.object({
   id: messageIdSchema,
   message: z.string(),
   edited_ts: z.number().int(),
+  /** Who the edited text mentions (as in `new_message`); absent when nobody. */
+  mentions: z.array(z.string()).optional(),
 });
 export const messageDeletedPayloadSchema = z.object({ id: messageIdSchema });
 export const historyPayloadSchema = z.object({

@@ -325,6 +325,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         id,
         message: edited.message,
         edited_ts: edited.editedTs,
+        ...(edited.mentions.length > 0 ? { mentions: edited.mentions } : {}),
       });
       return { ok: true, id, edited_ts: edited.editedTs };
     });

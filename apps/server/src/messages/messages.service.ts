@@ -27,7 +27,8 @@ export interface HistoryPage {
   truncated?: boolean;
 }
 
-export type EditResult = { ok: true; id: number; message: string; editedTs: number } | AckError;
+export type EditResult =
+  { ok: true; id: number; message: string; editedTs: number; mentions: string[] } | AckError;
 export type DeleteResult = { ok: true; id: number } | AckError;
 
 export function toWireMessage(message: StoredMessage): NewMessagePayload {
@@ -108,8 +109,9 @@ export class MessagesService {
       if (refused) {
         return refused;
       }
-      await this.store.editMessage(id, text, findMentions(text, present), now);
-      return { ok: true, id, message: text, editedTs: now };
+      const mentions = findMentions(text, present);
+      await this.store.editMessage(id, text, mentions, now);
+      return { ok: true, id, message: text, editedTs: now, mentions };
     });
   }
 

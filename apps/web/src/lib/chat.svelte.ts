@@ -630,7 +630,8 @@ class ChatClient {
     });
 
     socket.on(ServerEvent.MessageEdited, (payload) => {
-      this.#applyEdit(payload?.id, payload?.message, payload?.edited_ts);
+      // An absent `mentions` means the new text mentions nobody.
+      this.#applyEdit(payload?.id, payload?.message, payload?.edited_ts, payload?.mentions ?? []);
     });
 
     socket.on(ServerEvent.MessageDeleted, (payload) => {
@@ -720,7 +721,8 @@ class ChatClient {
     this.messages = messages;
   }
 
-  #applyEdit(id: unknown, message: unknown, editedTs: unknown): void {
+  /** `mentions` undefined: keep the ones known (our own ack carries none). */
+  #applyEdit(id: unknown, message: unknown, editedTs: unknown, mentions?: unknown): void {
     if (typeof id !== 'number' || typeof message !== 'string' || message.length === 0) {
       return;
     }
@@ -728,7 +730,15 @@ class ChatClient {
     this.#updateMessage(id, (item) =>
       item.deleted || (item.editedTs !== null && item.editedTs > ts)
         ? item
-        : { ...item, text: message, editedTs: ts },
+        : {
+            ...item,
+            text: message,
+            editedTs: ts,
+            // The server re-derives mentions from the new text.
+            mentions: Array.isArray(mentions)
+              ? mentions.filter((entry): entry is string => typeof entry === 'string')
+              : item.mentions,
+          },
     );
   }
 
