@@ -96,6 +96,7 @@ describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
         auth: { room: 'across' },
       });
       clients.push(client);
+      // All three listeners before anything arrives: they come back to back.
       const [name, list] = await Promise.all([
         new Promise<{ username: string; user_id?: string }>((resolve) =>
           client.once('set_username', resolve),
@@ -103,8 +104,8 @@ describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
         new Promise<{ users: Array<{ username: string }> }>((resolve) =>
           client.once('user_list', resolve),
         ),
+        new Promise((resolve) => client.once('history', resolve)),
       ]);
-      await new Promise((resolve) => client.once('history', resolve));
       return { client, name, list };
     };
     const ada = await connect(0);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type RunningServer, startServer } from '@parley/server/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
+import { myName, send, watchErrors } from './support/chat-page.js';
 import { launchChromium, screenshot } from './support/browser.js';
 
 describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
@@ -31,21 +32,7 @@ describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
   }
 
   function watch(page: Page): void {
-    page.on('console', (message) => {
-      if (message.type() === 'error') {
-        pageErrors.push(message.text());
-      }
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-  }
-
-  const myName = async (page: Page) =>
-    (await page.getByTestId('my-name').textContent())?.trim() ?? '';
-
-  async function send(page: Page, text: string): Promise<void> {
-    const input = page.getByTestId('composer-input');
-    await input.fill(text);
-    await input.press('Enter');
+    watchErrors(page, pageErrors);
   }
 
   async function rename(page: Page, name: string): Promise<void> {

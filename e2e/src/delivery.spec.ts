@@ -13,6 +13,7 @@ import { type RunningServer, startServer } from '@parley/server/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 
+import { myName, send } from './support/chat-page.js';
 import { launchChromium, screenshot } from './support/browser.js';
 
 /**
@@ -94,15 +95,6 @@ async function openChat(
   await page.goto(url);
   await waitConnected(page);
   return page;
-}
-
-const myName = async (page: Page) =>
-  (await page.getByTestId('my-name').textContent())?.trim() ?? '';
-
-async function send(page: Page, text: string): Promise<void> {
-  const input = page.getByTestId('composer-input');
-  await input.fill(text);
-  await input.press('Enter');
 }
 
 const message = (page: Page, text: string) =>

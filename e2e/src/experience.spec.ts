@@ -8,6 +8,7 @@ import { type RunningServer, startServer } from '@parley/server/testing';
 import type { AxeResults, RunOptions } from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
+import { myName, send, watchErrors } from './support/chat-page.js';
 import { launchChromium, screenshot } from './support/browser.js';
 
 const AXE_SOURCE = readFileSync(
@@ -36,25 +37,11 @@ describe('A chat people enjoy (presence, typing, time, reading comfort, themes, 
     });
     contexts.push(context);
     const page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') {
-        pageErrors.push(message.text());
-      }
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    watchErrors(page, pageErrors);
     await page.goto(server.url);
     await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
     await expect(myName(page)).resolves.toMatch(/\S/);
     return page;
-  }
-
-  const myName = async (page: Page) =>
-    (await page.getByTestId('my-name').textContent())?.trim() ?? '';
-
-  async function send(page: Page, text: string): Promise<void> {
-    const input = page.getByTestId('composer-input');
-    await input.fill(text);
-    await input.press('Enter');
   }
 
   async function rename(page: Page, name: string): Promise<void> {
