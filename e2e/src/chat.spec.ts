@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type RunningServer, startServer } from '@parley/server/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-import { myName, send, watchErrors } from './support/chat-page.js';
+import { myName, openChatPage, rename, send } from './support/chat-page.js';
 import { launchChromium, screenshot } from './support/browser.js';
 
 const NAME = /^User_\d{4}$/;
@@ -18,26 +18,8 @@ describe('Parley in a real browser (production build)', () => {
   /** Console errors and uncaught exceptions of every page (CSP violations show up here). */
   const pageErrors: string[] = [];
 
-  async function openChat(options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 800 },
-      ...options,
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    watchErrors(page, pageErrors);
-    await page.goto(server.url);
-    await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
-    await expect(myName(page)).resolves.toMatch(/\S/);
-    return page;
-  }
-
-  async function rename(page: Page, name: string): Promise<void> {
-    await page.getByTestId('rename-button').click();
-    const input = page.getByTestId('rename-input');
-    await input.fill(name);
-    await input.press('Enter');
-  }
+  const openChat = (options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> =>
+    openChatPage(browser, server.url, { contexts, errors: pageErrors }, options);
 
   const notices = (page: Page, kind: string) =>
     page.locator(`[data-testid="notice"][data-kind="${kind}"]`);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type RunningServer, startServer } from '@parley/server/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-import { myName, send, watchErrors } from './support/chat-page.js';
+import { myName, rename as askRename, send, watchErrors } from './support/chat-page.js';
 import { launchChromium, screenshot } from './support/browser.js';
 
 describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
@@ -36,10 +36,7 @@ describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
   }
 
   async function rename(page: Page, name: string): Promise<void> {
-    await page.getByTestId('rename-button').click();
-    const input = page.getByTestId('rename-input');
-    await input.fill(name);
-    await input.press('Enter');
+    await askRename(page, name);
     await page.getByTestId('my-name').filter({ hasText: name }).waitFor();
   }
 

@@ -8,7 +8,7 @@ import { type RunningServer, startServer } from '@parley/server/testing';
 import type { AxeResults, RunOptions } from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-import { myName, send, watchErrors } from './support/chat-page.js';
+import { myName, openChatPage, rename as askRename, send } from './support/chat-page.js';
 import { launchChromium, screenshot } from './support/browser.js';
 
 const AXE_SOURCE = readFileSync(
@@ -30,25 +30,11 @@ describe('A chat people enjoy (presence, typing, time, reading comfort, themes, 
   /** Console errors and uncaught exceptions of every page (CSP violations show up here). */
   let pageErrors: string[] = [];
 
-  async function openChat(options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 800 },
-      ...options,
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    watchErrors(page, pageErrors);
-    await page.goto(server.url);
-    await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
-    await expect(myName(page)).resolves.toMatch(/\S/);
-    return page;
-  }
+  const openChat = (options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> =>
+    openChatPage(browser, server.url, { contexts, errors: pageErrors }, options);
 
   async function rename(page: Page, name: string): Promise<void> {
-    await page.getByTestId('rename-button').click();
-    const input = page.getByTestId('rename-input');
-    await input.fill(name);
-    await input.press('Enter');
+    await askRename(page, name);
     await page.getByTestId('my-name').filter({ hasText: name }).waitFor();
   }
 

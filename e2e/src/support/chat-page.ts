@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 /** Collects a page's console errors and uncaught exceptions (CSP violations show up here). */
 export function watchErrors(page: Page, errors: string[]): void {
@@ -19,4 +19,32 @@ export async function send(page: Page, text: string): Promise<void> {
   const input = page.getByTestId('composer-input');
   await input.fill(text);
   await input.press('Enter');
+}
+
+/** Asks for a new name through the header (it may be refused: nothing waits for it to apply). */
+export async function rename(page: Page, name: string): Promise<void> {
+  await page.getByTestId('rename-button').click();
+  const input = page.getByTestId('rename-input');
+  await input.fill(name);
+  await input.press('Enter');
+}
+
+/**
+ * A new browser context (a new person) on `url`, waited on until connected and named. The
+ * context is added to `contexts` for closing, the page's errors to `errors`.
+ */
+export async function openChatPage(
+  browser: Browser,
+  url: string,
+  { contexts, errors }: { contexts: BrowserContext[]; errors: string[] },
+  options: Parameters<Browser['newContext']>[0] = {},
+): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  contexts.push(context);
+  const page = await context.newPage();
+  watchErrors(page, errors);
+  await page.goto(url);
+  await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
+  await page.getByTestId('my-name').filter({ hasText: /\S/ }).waitFor();
+  return page;
 }
