@@ -63,6 +63,7 @@ describe('ChatGateway (real app, real sockets)', () => {
           { username: own.username, avatar: own.avatar, user_id: own.user_id },
           { username: ada.username, avatar: ada.avatar, user_id: ada.userId },
         ]),
+        count: 2,
       });
       expect(seenByNewcomer[0]?.[1]).toEqual({
         username: own.username,

@@ -34,8 +34,17 @@ export const ServerEvent = {
    * missed since the `auth.offset` it reconnected with.
    */
   History: 'history',
-  /** Sent to a client alone on connect: everyone online now. */
+  /**
+   * Sent to a client alone on connect: who is online now (the first `USER_LIST_LIMIT` by name in a
+   * bigger room, with `count` the whole number and `truncated` set).
+   */
   UserList: 'user_list',
+  /**
+   * To clients that announced the `presence_batch` feature, in rooms of at least the server's
+   * batching threshold: the net joins and leaves of the last window (at most one event per
+   * window, e.g. 500 ms), instead of one `user_joined` / `user_left` each.
+   */
+  PresenceChanged: 'presence_changed',
   /** To everyone but the typist's own tabs: someone started or stopped typing. */
   UserTyping: 'user_typing',
   /** To the room: a message was changed by its author. */
@@ -49,3 +58,13 @@ export const ServerEvent = {
   RequestRefused: 'request_refused',
 } as const;
 export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
+
+/**
+ * Optional abilities a client announces in `auth.features`. Servers never require them: a client
+ * that announces nothing (a tutorial-era one) gets the seed's events.
+ */
+export const ClientFeature = {
+  /** Understands `presence_changed`: in big rooms, presence arrives in batches. */
+  PresenceBatch: 'presence_batch',
+} as const;
+export type ClientFeatureName = (typeof ClientFeature)[keyof typeof ClientFeature];

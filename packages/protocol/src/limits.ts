@@ -27,3 +27,5 @@ export const SESSION_TOKEN_MAX_LENGTH = 128;
 export const DEFAULT_ROOM = 'lobby';
 /** Longest room name. */
 export const ROOM_NAME_MAX_LENGTH = 32;
+/** Most people `user_list` names; a bigger room sends the first ones by name and the count. */
+export const USER_LIST_LIMIT = 500;

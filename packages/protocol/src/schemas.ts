@@ -6,6 +6,7 @@ import {
   MESSAGE_MAX_LENGTH,
   SESSION_TOKEN_MAX_LENGTH,
 } from './limits.js';
+import { ClientFeature } from './events.js';
 import { checkUsernameStrictly } from './names.js';
 import { checkMessage, normalizeMessage, normalizeUsername } from './text.js';
 import { DEFAULT_ERROR_MESSAGES, type ErrorCode } from './errors.js';
@@ -104,12 +105,15 @@ export const handshakeAuthSchema = z
     room: z.string().max(200).optional().catch(undefined),
     server_offset: z.coerce.number().pipe(offsetSchema).optional().catch(undefined),
     offset: offsetSchema.optional().catch(undefined),
+    /** Optional abilities (`ClientFeature`); unknown ones are ignored. */
+    features: z.array(z.string().max(64)).max(32).optional().catch(undefined),
   })
   .catch({})
-  .transform(({ session, room, server_offset, offset }) => ({
+  .transform(({ session, room, server_offset, offset, features }) => ({
     session,
     room,
     offset: server_offset ?? offset,
+    presenceBatch: features?.includes(ClientFeature.PresenceBatch) ?? false,
   }));
 
 export const updateUsernamePayloadSchema = z.object({ username: usernameSchema });
@@ -145,7 +149,22 @@ export const onlineUserSchema = z.object({
   avatar: avatarSchema,
   user_id: userIdSchema,
 });
-export const userListPayloadSchema = z.object({ users: z.array(onlineUserSchema) });
+export const userListPayloadSchema = z.object({
+  /** Sorted by name; in a big room only the first `USER_LIST_LIMIT`. */
+  users: z.array(onlineUserSchema),
+  /** How many people are online in the room (more than `users.length` when truncated). */
+  count: z.number().int().nonnegative().optional(),
+  /** `users` is the first part of a longer list. */
+  truncated: z.boolean().optional(),
+});
+export const presenceChangedPayloadSchema = z.object({
+  /** People who came online during the window (and are still online). */
+  joined: z.array(onlineUserSchema),
+  /** People who went offline during the window (and are still offline). */
+  left: z.array(z.object({ username: z.string(), user_id: userIdSchema })),
+  /** How many people are online in the room now. */
+  count: z.number().int().nonnegative(),
+});
 export const userTypingPayloadSchema = z.object({
   username: z.string(),
   user_id: userIdSchema,
@@ -226,6 +245,7 @@ export type MessageEditedPayload = z.output<typeof messageEditedPayloadSchema>;
 export type MessageDeletedPayload = z.output<typeof messageDeletedPayloadSchema>;
 export type OnlineUser = z.output<typeof onlineUserSchema>;
 export type UserListPayload = z.output<typeof userListPayloadSchema>;
+export type PresenceChangedPayload = z.output<typeof presenceChangedPayloadSchema>;
 export type UserTypingPayload = z.output<typeof userTypingPayloadSchema>;
 export type UsernameUpdatedPayload = z.output<typeof usernameUpdatedPayloadSchema>;
 export type RequestRefusedPayload = z.output<typeof requestRefusedPayloadSchema> & {

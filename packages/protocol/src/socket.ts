@@ -13,6 +13,7 @@ import type {
   SetUsernamePayload,
   TypingPayload,
   UserListPayload,
+  PresenceChangedPayload,
   UserTypingPayload,
   UpdateUsernamePayload,
   UserJoinedPayload,
@@ -65,6 +66,7 @@ export interface ServerToClientEvents {
   [ServerEvent.RequestRefused]: (payload: RequestRefusedPayload) => void;
   [ServerEvent.History]: (payload: HistoryPayload) => void;
   [ServerEvent.UserList]: (payload: UserListPayload) => void;
+  [ServerEvent.PresenceChanged]: (payload: PresenceChangedPayload) => void;
   [ServerEvent.UserTyping]: (payload: UserTypingPayload) => void;
   [ServerEvent.MessageEdited]: (payload: MessageEditedPayload) => void;
   [ServerEvent.MessageDeleted]: (payload: MessageDeletedPayload) => void;
@@ -87,6 +89,8 @@ export interface SocketData {
   address?: string;
   /** The room this socket is in (normalised). */
   room: string;
+  /** The client announced `presence_batch`: in big rooms it gets `presence_changed`. */
+  presenceBatch?: boolean;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { ServerOptions } from 'socket.io';
 
 import type { AppConfig } from '../config/app-config.js';
 import { isOriginAllowed } from '../security/origin-check.js';
+import { FanoutWriter } from './fanout-writer.js';
 
 /**
  * The largest frame a valid request needs: a message at the length limit with every character
@@ -34,10 +35,15 @@ export class ChatIoAdapter extends IoAdapter {
       ...options,
       // Fast path for short drops: the socket keeps its id, data and missed packets. The app-level
       // resume (`auth.server_offset`) covers everything else (restarts, long gaps).
-      connectionStateRecovery: {
-        maxDisconnectionDuration: this.config.recoveryWindowMs,
-        skipMiddlewares: true,
-      },
+      ...(this.config.recoveryWindowMs > 0
+        ? {
+            connectionStateRecovery: {
+              maxDisconnectionDuration: this.config.recoveryWindowMs,
+              skipMiddlewares: true,
+            },
+          }
+        : {}),
+      transports: this.config.transports,
       maxHttpBufferSize: maxFrameBytes(this.config.messageMaxLength),
       // WebSocket upgrades are not covered by CORS: check Origin on every handshake ourselves.
       allowRequest: (request: IncomingMessage, callback) => {
@@ -64,6 +70,14 @@ export class ChatIoAdapter extends IoAdapter {
           }
         : {}),
     };
-    return super.createIOServer(port, configured as ServerOptions);
+    const server = super.createIOServer(port, configured as ServerOptions);
+    const writer = new FanoutWriter();
+    server.engine.on('connection', (connection: unknown) => writer.attach(connection));
+    server.on('connection', (socket) => {
+      // The handshake's HTTP request is not needed once the socket exists (what we use of it is
+      // in `socket.handshake`); letting it go saves a few KB per idle connection.
+      Reflect.set(socket.conn, 'request', null);
+    });
+    return server;
   }
 }

@@ -21,7 +21,6 @@ import {
   editMessagePayload,
   ErrorCode,
   type Mentionable,
-  type OnlineUser as WireUser,
   loadHistoryPayloadSchema,
   type LoadHistoryAck,
   parsePayload,
@@ -40,8 +39,10 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { clientAddress } from '../security/client-address.js';
 import { type LimitedAction, RateLimitsService } from '../security/rate-limits.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
-import { UsersService } from '../users/users.service.js';
+import { type OnlineUser, UsersService } from '../users/users.service.js';
+import { batchChannel, roomChannel, seedChannel, sessionChannel } from './channels.js';
 import type { AckCallback, ChatServer, ChatSocket } from './chat.types.js';
+import { PresenceAnnouncer } from './presence-announcer.service.js';
 
 /**
  * The Socket.IO edge of the chat: admits sockets, parses what clients send with the protocol's
@@ -64,6 +65,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly limits: RateLimitsService,
     private readonly metrics: MetricsService,
     private readonly cluster: ClusterPresenceService,
+    private readonly presence: PresenceAnnouncer,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.sendMessageSchema = sendMessagePayload(config.messageMaxLength);
@@ -71,6 +73,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   afterInit(server: ChatServer): void {
+    this.presence.bind(server);
     this.metrics.observe({
       sockets: () => server.engine.clientsCount,
       users: () => this.users.onlineCount(),
@@ -85,13 +88,13 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     });
     this.users.onWentOffline((user) => {
       const { sessionId, room, username, userId } = user;
-      this.server.to(roomChannel(room)).emit(ServerEvent.UserLeft, { username, user_id: userId });
+      this.presence.left(room, { username, user_id: userId });
       this.sessions.touch(sessionId).catch((error: unknown) => this.logFailure('touch', error));
       this.cluster.remove(user).catch((error: unknown) => this.logFailure('presence', error));
     });
     // People of a node that died: one surviving node announces them, once.
     this.cluster.onGone((room, { username, user_id }) => {
-      this.server.to(roomChannel(room)).emit(ServerEvent.UserLeft, { username, user_id });
+      this.presence.left(room, { username, user_id });
     });
   }
 
@@ -104,17 +107,15 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     const { username, avatar, userId } = user;
     // The chat room's channel, and one per session (its tabs), so events about a person can skip
     // that person's own tabs.
-    void socket.join([roomChannel(room), sessionRoom(user.sessionId)]);
+    const presenceChannel = socket.data.presenceBatch ? batchChannel(room) : seedChannel(room);
+    void socket.join([roomChannel(room), presenceChannel, sessionChannel(user.sessionId)]);
     socket.data.username = username;
     if (nameChanged) {
       this.sessions.saveIdentity(user).catch((error: unknown) => this.logFailure('save', error));
     }
     // The seed's order: everyone (the newcomer too) hears of the join, then the newcomer its name.
     // In a cluster, only if the person was not already online in the room on some node.
-    const announce = () =>
-      this.server
-        .to(roomChannel(room))
-        .emit(ServerEvent.UserJoined, { username, avatar, user_id: userId });
+    const announce = () => this.presence.joined(user);
     if (cameOnline && !this.cluster.enabled) {
       announce();
     } else if (cameOnline) {
@@ -135,27 +136,19 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       room,
       limits: { message_max_length: this.config.messageMaxLength },
     });
-    this.sendWelcome(socket, resumeAfter).catch((error: unknown) => {
+    this.sendWelcome(socket, user, resumeAfter).catch((error: unknown) => {
       this.logFailure('welcome', error);
     });
   }
 
   /** Who is online (the whole cluster's view when there is one), then the history. */
-  private async sendWelcome(socket: ChatSocket, resumeAfter: number | undefined): Promise<void> {
-    const { room } = socket.data;
-    socket.emit(ServerEvent.UserList, { users: await this.whoIsOnline(room) });
+  private async sendWelcome(
+    socket: ChatSocket,
+    user: OnlineUser,
+    resumeAfter: number | undefined,
+  ): Promise<void> {
+    socket.emit(ServerEvent.UserList, await this.presence.userList(user));
     await this.sendHistory(socket, resumeAfter);
-  }
-
-  private async whoIsOnline(room: string): Promise<WireUser[]> {
-    const byId = new Map<string, WireUser>();
-    for (const user of (await this.cluster.online(room)) ?? []) {
-      byId.set(user.user_id, user);
-    }
-    for (const { username, avatar, userId } of this.users.online(room)) {
-      byId.set(userId, { username, avatar, user_id: userId });
-    }
-    return [...byId.values()].sort((a, b) => a.username.localeCompare(b.username));
   }
 
   handleDisconnect(socket: ChatSocket): void {
@@ -182,7 +175,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         author,
         parsed.data.message,
         parsed.data.client_id,
-        await this.mentionable(author.room),
+        await this.mentionable(author.room, parsed.data.message),
       );
       if (!duplicate) {
         const channel = roomChannel(author.room);
@@ -231,6 +224,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
             tab.data.username = user.username;
           }
         }
+        this.presence.renamed(user);
         this.server.to(roomChannel(user.room)).emit(ServerEvent.UsernameUpdated, {
           old_username: oldUsername,
           new_username: user.username,
@@ -287,7 +281,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       // Not volatile: the relay is already throttled, and a lost "stopped" would leave a ghost.
       this.server
         .to(roomChannel(user.room))
-        .except(sessionRoom(user.sessionId))
+        .except(sessionChannel(user.sessionId))
         .emit(ServerEvent.UserTyping, {
           username: user.username,
           user_id: user.userId,
@@ -316,7 +310,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         author,
         id,
         message,
-        await this.mentionable(author.room),
+        await this.mentionable(author.room, message),
       );
       if (!edited.ok) {
         return edited;
@@ -355,9 +349,9 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     });
   }
 
-  /** Who can be mentioned in `room`: the people online there (on any node). */
-  private async mentionable(room: string): Promise<Mentionable[]> {
-    return (await this.whoIsOnline(room)).map(({ username, user_id }) => ({ username, user_id }));
+  /** Who `text` could mention in `room`: the people online there (on any node), if it has an @. */
+  private async mentionable(room: string, text: string): Promise<readonly Mentionable[]> {
+    return text.includes('@') ? this.presence.mentionable(room) : [];
   }
 
   /** Connection limit per address, then the session: restored from its token, or a new one. */
@@ -379,8 +373,14 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     if (!admitted.ok) {
       return refusal(admitted);
     }
-    const { identity, room, token, resumeAfter } = admitted;
-    Object.assign(socket.data, identity, { room, sessionToken: token, resumeAfter, address });
+    const { identity, room, token, resumeAfter, presenceBatch } = admitted;
+    Object.assign(socket.data, identity, {
+      room,
+      sessionToken: token,
+      resumeAfter,
+      address,
+      presenceBatch,
+    });
     return undefined;
   }
 
@@ -465,12 +465,6 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.logger.error(`${what} failed`, error instanceof Error ? error.stack : error);
   }
 }
-
-/** The Socket.IO room of a chat room. */
-const roomChannel = (room: string) => `room:${room}`;
-
-/** The Socket.IO room holding every socket (tab) of one session. */
-const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
 function withoutOk({ ok: _ok, ...rest }: AckError): Omit<AckError, 'ok'> {
   return rest;

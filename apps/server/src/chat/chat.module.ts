@@ -6,9 +6,10 @@ import { SecurityModule } from '../security/security.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ChatGateway } from './chat.gateway.js';
+import { PresenceAnnouncer } from './presence-announcer.service.js';
 
 @Module({
   imports: [UsersModule, SessionsModule, MessagesModule, SecurityModule, ClusterModule],
-  providers: [ChatGateway],
+  providers: [ChatGateway, PresenceAnnouncer],
 })
 export class ChatModule {}

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { MESSAGE_MAX_LENGTH } from '@parley/protocol';
+import { MESSAGE_MAX_LENGTH, USER_LIST_LIMIT } from '@parley/protocol';
 import { z } from 'zod';
 
 /** Nest injection token for the parsed {@link AppConfig}. */
@@ -47,8 +47,26 @@ const envSchema = z.object({
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Most messages replayed to a client resuming from `auth.offset`; past that it is told so. */
   RESUME_MAX_MESSAGES: z.coerce.number().int().min(1).max(10_000).default(500),
-  /** Window in which Socket.IO's connection state recovery restores a dropped socket. */
+  /** Window in which Socket.IO's connection state recovery restores a dropped socket; 0: off. */
   RECOVERY_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
+  /**
+   * Rooms with at least this many people get presence in batches (`presence_changed`, or the net
+   * `user_joined`/`user_left` for clients that do not know it) instead of one event per change.
+   */
+  PRESENCE_BATCH_THRESHOLD: z.coerce.number().int().min(1).max(10_000_000).default(100),
+  /** Most people `user_list` names; a bigger room's list says the count and `truncated`. */
+  USER_LIST_LIMIT: z.coerce.number().int().min(1).max(100_000).default(USER_LIST_LIMIT),
+  /** How long a big room's presence changes are gathered before they go out together. */
+  PRESENCE_BATCH_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /**
+   * `websocket,polling` (default): long-polling as a fallback for networks that block WebSocket.
+   * `websocket`: WebSocket only, lighter per connection and no sticky sessions needed.
+   */
+  TRANSPORTS: z
+    .enum(['websocket,polling', 'polling,websocket', 'websocket'], {
+      error: 'must be "websocket,polling" or "websocket"',
+    })
+    .default('websocket,polling'),
   /** Longest message, in characters. */
   MESSAGE_MAX_LENGTH: z.coerce.number().int().min(1).max(20_000).default(MESSAGE_MAX_LENGTH),
   /** Messages a session may send per second, steadily... */
@@ -109,6 +127,11 @@ export interface AppConfig {
   sessionTtlMs: number;
   resumeMaxMessages: number;
   recoveryWindowMs: number;
+  presenceBatchThreshold: number;
+  presenceBatchMs: number;
+  userListLimit: number;
+  /** Socket.IO transports offered to clients. */
+  transports: Array<'polling' | 'websocket'>;
   messageMaxLength: number;
   limits: RateLimitConfig;
   /** Extra origins allowed to connect (normalised `scheme://host[:port]`), or `*`. */
@@ -163,6 +186,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionTtlMs: parsed.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
     resumeMaxMessages: parsed.RESUME_MAX_MESSAGES,
     recoveryWindowMs: parsed.RECOVERY_WINDOW_MS,
+    presenceBatchThreshold: parsed.PRESENCE_BATCH_THRESHOLD,
+    presenceBatchMs: parsed.PRESENCE_BATCH_MS,
+    userListLimit: parsed.USER_LIST_LIMIT,
+    transports: parsed.TRANSPORTS === 'websocket' ? ['websocket'] : ['polling', 'websocket'],
     messageMaxLength: parsed.MESSAGE_MAX_LENGTH,
     limits: {
       messagesPerSecond: parsed.MESSAGE_RATE_PER_SECOND,

@@ -25,6 +25,8 @@ export interface SessionHandshake {
   token: string;
   /** Last message id the client saw, when it sent a usable `auth.offset`. */
   resumeAfter: number | undefined;
+  /** The client understands `presence_changed` (announced in `auth.features`). */
+  presenceBatch: boolean;
 }
 
 /** Tokens are 32 random bytes; only their SHA-256 is stored, so a copied database holds no keys. */
@@ -48,7 +50,12 @@ export class SessionsService {
    * breaks the rules is refused (`room_invalid`); anything else wrong is ignored.
    */
   async handshake(auth: unknown, now = Date.now()): Promise<SessionHandshake | AckError> {
-    const { session: presented, offset, room: asked } = handshakeAuthSchema.parse(auth);
+    const {
+      session: presented,
+      offset,
+      room: asked,
+      presenceBatch,
+    } = handshakeAuthSchema.parse(auth);
     const room = normalizeRoomName(asked);
     if (!isValidRoomName(room)) {
       return ackError(ErrorCode.RoomInvalid);
@@ -67,6 +74,7 @@ export class SessionsService {
           room,
           token: presented,
           resumeAfter: offset,
+          presenceBatch,
         };
       }
     }
@@ -88,7 +96,7 @@ export class SessionsService {
       },
       hashToken(token),
     );
-    return { ok: true, identity, room, token, resumeAfter: offset };
+    return { ok: true, identity, room, token, resumeAfter: offset, presenceBatch };
   }
 
   /** Remembers a session's current name and avatar (after a rename). */

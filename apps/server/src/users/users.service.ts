@@ -142,6 +142,11 @@ export class UsersService implements OnModuleDestroy {
     return [...(this.rooms.get(room)?.bySession.values() ?? [])];
   }
 
+  /** How many sessions are online in `room` on this node (grace periods included). */
+  count(room: string): number {
+    return this.rooms.get(room)?.bySession.size ?? 0;
+  }
+
   /** People online on this node, each room counted on its own. */
   onlineCount(): number {
     let count = 0;

@@ -1,0 +1,13 @@
+/** Socket.IO rooms ("channels") the chat puts sockets in, named in one place. */
+
+/** Every socket in a chat room. */
+export const roomChannel = (room: string) => `room:${room}`;
+
+/** The sockets of a chat room whose clients understand `presence_changed`. */
+export const batchChannel = (room: string) => `batch:${room}`;
+
+/** The other sockets of a chat room: clients that know only the seed's presence events. */
+export const seedChannel = (room: string) => `seed:${room}`;
+
+/** Every socket (tab) of one session, so events about a person can skip that person's own tabs. */
+export const sessionChannel = (sessionId: string) => `session:${sessionId}`;

@@ -1,0 +1,227 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { type OnlineUser as WireUser, ServerEvent, type UserListPayload } from '@parley/protocol';
+
+import { ClusterPresenceService } from '../cluster/cluster-presence.service.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { type OnlineUser, UsersService } from '../users/users.service.js';
+import { batchChannel, roomChannel, seedChannel, sessionChannel } from './channels.js';
+import type { ChatServer } from './chat.types.js';
+
+export interface Departure {
+  username: string;
+  user_id: string;
+}
+
+/** One person's net change during a batching window. */
+type Change =
+  { kind: 'joined'; user: WireUser; sessionId: string } | { kind: 'left'; user: Departure };
+
+interface Batch {
+  /** By user id: a join and a leave of the same person in one window cancel out. */
+  changes: Map<string, Change>;
+  timer: NodeJS.Timeout;
+}
+
+/** Everyone online in a room, sorted by name, as `user_list` shows them. */
+interface Roster {
+  users: WireUser[];
+  ids: Set<string>;
+}
+
+const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
+const byName = (a: WireUser, b: WireUser) =>
+  collator.compare(a.username, b.username) || (a.user_id < b.user_id ? -1 : 1);
+
+/** Where `user` goes in the sorted `users` (binary search). */
+function sortedIndex(users: readonly WireUser[], user: WireUser): number {
+  let low = 0;
+  let high = users.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (byName(users[middle] as WireUser, user) < 0) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
+  }
+  return low;
+}
+
+/**
+ * Tells rooms who comes and goes. Small rooms hear of each change at once (`user_joined` /
+ * `user_left`, the seed's events). In a room of `PRESENCE_BATCH_THRESHOLD` people or more, one
+ * event per change to every member is quadratic (10,000 arrivals would be 50 million deliveries),
+ * so changes are gathered for `PRESENCE_BATCH_MS` and go out together: one `presence_changed`
+ * (net joins, net leaves, count) to clients that announced the feature, and the net
+ * `user_joined` / `user_left` to the others, so a seed-era client still ends with a correct
+ * view. A newcomer always hears of its own join at once.
+ *
+ * Also serves `user_list`: on a single node the sorted list is kept between changes (in a big room
+ * it is rebuilt at most once per window), so a join storm does not sort the room once per join.
+ */
+@Injectable()
+export class PresenceAnnouncer implements OnModuleDestroy {
+  private server?: ChatServer;
+  private readonly batches = new Map<string, Batch>();
+  private readonly rosters = new Map<string, Roster>();
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly cluster: ClusterPresenceService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  bind(server: ChatServer): void {
+    this.server = server;
+  }
+
+  /** `user` came online in its room (on this node, and, in a cluster, on no other). */
+  joined(user: OnlineUser): void {
+    const { room, username, avatar, userId, sessionId } = user;
+    const payload = { username, avatar, user_id: userId };
+    if (!this.batching(room)) {
+      this.rosters.delete(room);
+      this.server?.to(roomChannel(room)).emit(ServerEvent.UserJoined, payload);
+      return;
+    }
+    // The seed's contract: the newcomer hears of its own join, whatever the room's size.
+    this.server?.to(sessionChannel(sessionId)).emit(ServerEvent.UserJoined, payload);
+    const changes = this.batch(room).changes;
+    if (changes.get(userId)?.kind === 'left') {
+      changes.delete(userId);
+    } else {
+      changes.set(userId, { kind: 'joined', user: payload, sessionId });
+    }
+  }
+
+  /** Someone went offline in `room` (their grace period ended, or their node died). */
+  left(room: string, user: Departure): void {
+    if (!this.batching(room)) {
+      this.rosters.delete(room);
+      this.server?.to(roomChannel(room)).emit(ServerEvent.UserLeft, user);
+      return;
+    }
+    const changes = this.batch(room).changes;
+    if (changes.get(user.user_id)?.kind === 'joined') {
+      changes.delete(user.user_id);
+    } else {
+      changes.set(user.user_id, { kind: 'left', user });
+    }
+  }
+
+  /** `user` has a new name (the rename itself is announced at once, as `username_updated`). */
+  renamed(user: OnlineUser): void {
+    this.rosters.delete(user.room);
+    const pending = this.batches.get(user.room)?.changes.get(user.userId);
+    if (pending?.kind === 'joined') {
+      // The batch must not bring back the old name after `username_updated` went out.
+      pending.user = { ...pending.user, username: user.username };
+    }
+  }
+
+  /** `user_list` for a newcomer: the first `USER_LIST_LIMIT` by name, and the whole count. */
+  async userList(newcomer: OnlineUser): Promise<UserListPayload> {
+    const limit = this.config.userListLimit;
+    const { users, ids } = await this.roster(newcomer.room);
+    let count = users.length;
+    let shown = count > limit ? users.slice(0, limit) : users;
+    if (!ids.has(newcomer.userId)) {
+      // A list kept from before this newcomer's (batched) join: it is online, so it is listed.
+      const me = { username: newcomer.username, avatar: newcomer.avatar, user_id: newcomer.userId };
+      const at = sortedIndex(users, me);
+      count += 1;
+      if (at < limit) {
+        shown = [...shown.slice(0, at), me, ...shown.slice(at, limit - 1)];
+      }
+    }
+    return count > limit ? { users: shown, count, truncated: true } : { users: shown, count };
+  }
+
+  /** Who can be mentioned in `room`: everyone online there (on any node). */
+  async mentionable(room: string): Promise<WireUser[]> {
+    return (await this.roster(room)).users;
+  }
+
+  onModuleDestroy(): void {
+    for (const batch of this.batches.values()) {
+      clearTimeout(batch.timer);
+    }
+    this.batches.clear();
+  }
+
+  /** A room batches once it is big; a window already open stays open so order is kept. */
+  private batching(room: string): boolean {
+    return this.batches.has(room) || this.users.count(room) >= this.config.presenceBatchThreshold;
+  }
+
+  private batch(room: string): Batch {
+    let batch = this.batches.get(room);
+    if (!batch) {
+      const timer = setTimeout(() => {
+        this.flush(room).catch(() => undefined);
+      }, this.config.presenceBatchMs);
+      batch = { changes: new Map(), timer };
+      this.batches.set(room, batch);
+    }
+    return batch;
+  }
+
+  private async flush(room: string): Promise<void> {
+    const batch = this.batches.get(room);
+    this.batches.delete(room);
+    this.rosters.delete(room);
+    const server = this.server;
+    if (!batch || batch.changes.size === 0 || !server) {
+      return;
+    }
+    const joined: WireUser[] = [];
+    const left: Departure[] = [];
+    for (const change of batch.changes.values()) {
+      if (change.kind === 'joined') {
+        joined.push(change.user);
+      } else {
+        left.push(change.user);
+      }
+    }
+    const count = (await this.roster(room)).users.length;
+    server.to(batchChannel(room)).emit(ServerEvent.PresenceChanged, { joined, left, count });
+    // Clients that do not know `presence_changed` get the same net changes the seed's way. In a
+    // cluster some may be on other nodes; on one node, skip the loop when there are none.
+    const seedClients = server.sockets.adapter.rooms.get(seedChannel(room))?.size ?? 0;
+    if (seedClients === 0 && !this.cluster.enabled) {
+      return;
+    }
+    const others = server.to(seedChannel(room));
+    for (const change of batch.changes.values()) {
+      if (change.kind === 'joined') {
+        others.except(sessionChannel(change.sessionId)).emit(ServerEvent.UserJoined, change.user);
+      } else {
+        others.emit(ServerEvent.UserLeft, change.user);
+      }
+    }
+  }
+
+  /**
+   * Everyone online in `room`, sorted by name. A cluster's list is read from Redis each time
+   * (other nodes change it); a single node's is kept until the room changes.
+   */
+  private async roster(room: string): Promise<Roster> {
+    const kept = this.rosters.get(room);
+    if (kept) {
+      return kept;
+    }
+    const byId = new Map<string, WireUser>();
+    for (const user of (await this.cluster.online(room)) ?? []) {
+      byId.set(user.user_id, user);
+    }
+    for (const { username, avatar, userId } of this.users.online(room)) {
+      byId.set(userId, { username, avatar, user_id: userId });
+    }
+    const users = [...byId.values()].sort(byName);
+    const roster = { users, ids: new Set(byId.keys()) };
+    if (!this.cluster.enabled) {
+      this.rosters.set(room, roster);
+    }
+    return roster;
+  }
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from '@jest/globals';
+import { io } from 'socket.io-client';
+
+import { type ChatClient, chatHarness, request, until, waitFor } from './support/chat-test-app.js';
+
+/**
+ * The fan-out writer coalesces broadcast frames into one write per connection per event-loop
+ * round. These tests hold it to what Socket.IO guarantees without it: every message reaches every
+ * transport once, in order, and nothing written to a connection overtakes what came before it.
+ */
+describe('Fan-out: coalesced writes keep order and lose nothing (real app, real sockets)', () => {
+  const chat = chatHarness();
+  const COUNT = 300;
+
+  /** A client that records what it receives, in order, as short labels. */
+  async function listener(transports: Array<'polling' | 'websocket'>, upgrade = true) {
+    const socket = io(chat.url, {
+      transports,
+      upgrade,
+      forceNew: true,
+      reconnection: false,
+    }) as ChatClient;
+    chat.track(socket);
+    const ids: number[] = [];
+    socket.on('new_message', ({ id }) => ids.push(id));
+    await waitFor(socket, 'history');
+    return { socket, ids };
+  }
+
+  it('delivers a burst to WebSocket, long-polling and upgrading clients, each in order', async () => {
+    await chat.start();
+    const sender = await chat.joined();
+    const receivers = await Promise.all([
+      listener(['websocket']),
+      listener(['websocket']),
+      listener(['polling'], false),
+      listener(['polling', 'websocket']),
+    ]);
+    // Fired without waiting, so many messages land in one event-loop round.
+    const acks = await Promise.all(
+      Array.from({ length: COUNT }, (_, i) =>
+        request(sender.socket, 'send_message', { message: `burst ${i}` }, 10_000),
+      ),
+    );
+    const sent = acks.map((ack) => (ack.ok ? ack.id : -1));
+    expect(sent).not.toContain(-1);
+    const expected = [...sent].sort((a, b) => a - b);
+    await until(() => receivers.every(({ ids }) => ids.length >= COUNT), 10_000);
+    for (const { ids } of receivers) {
+      expect(ids).toEqual(expected);
+    }
+  });
+
+  it('never lets an ack overtake the broadcast sent before it', async () => {
+    await chat.start();
+    const sender = await chat.joined();
+    const order: string[] = [];
+    sender.socket.on('new_message', ({ id }) => order.push(`message ${id}`));
+    const acks = await Promise.all(
+      Array.from({ length: 100 }, () =>
+        request(sender.socket, 'send_message', { message: 'mine' }).then((ack) => {
+          order.push(`ack ${ack.ok ? ack.id : 'refused'}`);
+          return ack;
+        }),
+      ),
+    );
+    for (const ack of acks) {
+      expect(ack.ok).toBe(true);
+      if (ack.ok) {
+        expect(order.indexOf(`message ${ack.id}`)).toBeGreaterThan(-1);
+        expect(order.indexOf(`message ${ack.id}`)).toBeLessThan(order.indexOf(`ack ${ack.id}`));
+      }
+    }
+  });
+});
