@@ -71,8 +71,10 @@ export class ChatIoAdapter extends IoAdapter {
         : {}),
     };
     const server = super.createIOServer(port, configured as ServerOptions);
-    const writer = new FanoutWriter();
-    server.engine.on('connection', (connection: unknown) => writer.attach(connection));
+    if (this.config.fanoutCoalescing) {
+      const writer = new FanoutWriter();
+      server.engine.on('connection', (connection: unknown) => writer.attach(connection));
+    }
     server.on('connection', (socket) => {
       // The handshake's HTTP request is not needed once the socket exists (what we use of it is
       // in `socket.handshake`); letting it go saves a few KB per idle connection.

@@ -107,6 +107,14 @@ const envSchema = z.object({
     .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
     .default('false')
     .transform((value) => value === 'true' || value === '1'),
+  /**
+   * Coalesce broadcast frames into one write per connection per event-loop round (see
+   * `FanoutWriter`). `false` leaves every write to Socket.IO: a switch for comparisons.
+   */
+  FANOUT_COALESCING: z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .default('true')
+    .transform((value) => value === 'true' || value === '1'),
 });
 
 export interface AppConfig {
@@ -137,6 +145,7 @@ export interface AppConfig {
   /** Extra origins allowed to connect (normalised `scheme://host[:port]`), or `*`. */
   allowedOrigins: string[];
   trustProxy: boolean;
+  fanoutCoalescing: boolean;
 }
 
 export interface RateLimitConfig {
@@ -203,5 +212,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       origin === '*' ? origin : new URL(origin).origin,
     ),
     trustProxy: parsed.TRUST_PROXY,
+    fanoutCoalescing: parsed.FANOUT_COALESCING,
   };
 }

@@ -31,6 +31,9 @@ export type EditResult =
   { ok: true; id: number; message: string; editedTs: number; mentions: string[] } | AckError;
 export type DeleteResult = { ok: true; id: number } | AckError;
 
+/** How many rooms' newest pages are kept in memory. */
+const NEWEST_PAGES_KEPT = 1000;
+
 export function toWireMessage(message: StoredMessage): NewMessagePayload {
   const wire: NewMessagePayload = {
     username: message.username,
@@ -67,11 +70,22 @@ export class MessagesService {
    * with an asynchronous store two posts could otherwise finish out of order.
    */
   private tail: Promise<unknown> = Promise.resolve();
+  /**
+   * The newest page of recently active rooms, so a join storm reads no rows: every newcomer gets
+   * this page. Dropped on any change in the room. Only with a store of our own: with a shared
+   * database other nodes write too.
+   */
+  private readonly newest = new Map<string, HistoryPage>();
+  private readonly keepNewest: boolean;
+  /** Counts changes, so a page read while a change was being made is not kept. */
+  private changes = 0;
 
   constructor(
     @Inject(CHAT_STORE) private readonly store: ChatStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.keepNewest = config.databaseUrl === undefined;
+  }
 
   /** Stores a message by `author` in its room; `present` are the people who can be mentioned. */
   post(
@@ -92,6 +106,9 @@ export class MessagesService {
         message: text,
         mentions: findMentions(text, present),
       });
+      if (!duplicate) {
+        this.changed(author.room);
+      }
       return { message: toWireMessage(message), duplicate };
     });
   }
@@ -111,6 +128,7 @@ export class MessagesService {
       }
       const mentions = findMentions(text, present);
       await this.store.editMessage(id, text, mentions, now);
+      this.changed(author.room);
       return { ok: true, id, message: text, editedTs: now, mentions };
     });
   }
@@ -123,14 +141,29 @@ export class MessagesService {
         return refused;
       }
       await this.store.deleteMessage(id);
+      this.changed(author.room);
       return { ok: true, id };
     });
   }
 
   /** The newest page of `room`, oldest first. */
   async latest(room: string, limit = HISTORY_PAGE_SIZE): Promise<HistoryPage> {
-    const page = await this.store.latestMessages(room, limit);
-    return { messages: page.messages.map(toWireMessage), hasMore: page.more };
+    const usual = this.keepNewest && limit === HISTORY_PAGE_SIZE;
+    const kept = usual ? this.newest.get(room) : undefined;
+    if (kept) {
+      return kept;
+    }
+    const changesBefore = this.changes;
+    const stored = await this.store.latestMessages(room, limit);
+    const page = { messages: stored.messages.map(toWireMessage), hasMore: stored.more };
+    if (usual && this.changes === changesBefore) {
+      if (this.newest.size >= NEWEST_PAGES_KEPT) {
+        // Forget the room kept longest (Map order is insertion order).
+        this.newest.delete(this.newest.keys().next().value as string);
+      }
+      this.newest.set(room, page);
+    }
+    return page;
   }
 
   /** The page of `room` just older than `beforeId`. */
@@ -156,6 +189,11 @@ export class MessagesService {
       }
     }
     return { messages: page.messages.map(toWireMessage), hasMore: afterId > 0 };
+  }
+
+  private changed(room: string): void {
+    this.changes += 1;
+    this.newest.delete(room);
   }
 
   /** Why `author` may not change `message`, if it may not. */
