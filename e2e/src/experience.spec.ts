@@ -1,20 +1,14 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterEach, beforeAll, beforeEach, afterAll, describe, expect, it } from '@jest/globals';
 import { type RunningServer, startServer } from '@parley/server/testing';
-import type { AxeResults, RunOptions } from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import { myName, openChatPage, rename as askRename, send } from './support/chat-page.js';
+import { seriousViolations } from './support/axe.js';
 import { launchChromium, screenshot } from './support/browser.js';
-
-const AXE_SOURCE = readFileSync(
-  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
-  'utf8',
-);
 
 const PHONE = {
   viewport: { width: 360, height: 740 },
@@ -77,29 +71,6 @@ describe('A chat people enjoy (presence, typing, time, reading comfort, themes, 
     }
     expect(await toggle.getAttribute('data-theme')).toBe(theme);
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme);
-  }
-
-  /** axe-core's violations of impact serious or critical (WCAG 2 A and AA rules). */
-  async function seriousViolations(page: Page): Promise<string[]> {
-    // Evaluated through the DevTools protocol, which the page's CSP does not govern.
-    await page.evaluate(AXE_SOURCE);
-    const violations = await page.evaluate(async () => {
-      const options: RunOptions = {
-        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-      };
-      const { axe } = window as unknown as {
-        axe: { run: (context: Document, options: RunOptions) => Promise<AxeResults> };
-      };
-      const results = await axe.run(document, options);
-      return results.violations.map((violation) => ({
-        id: violation.id,
-        impact: violation.impact ?? '',
-        nodes: violation.nodes.map((node) => node.target.join(' ')).slice(0, 5),
-      }));
-    });
-    return violations
-      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-      .map((violation) => `${violation.id} (${violation.impact}): ${violation.nodes.join(', ')}`);
   }
 
   beforeAll(async () => {

@@ -77,12 +77,15 @@ describe('Presence in big rooms: batched, and every list stays right (real app, 
   const WINDOW_MS = 150;
 
   /** A client that announces `presence_batch` (like the web app) or not (like the seed's page). */
-  async function connect(batched: boolean): Promise<OnlineView> {
+  async function connect(
+    batched: boolean,
+    auth: Record<string, unknown> = {},
+  ): Promise<OnlineView> {
     const socket = io(chat.url, {
       transports: ['websocket'],
       forceNew: true,
       reconnection: false,
-      auth: batched ? { features: [ClientFeature.PresenceBatch] } : {},
+      auth: batched ? { ...auth, features: [ClientFeature.PresenceBatch] } : auth,
     }) as ChatClient;
     chat.track(socket);
     const view = new OnlineView(socket);
@@ -160,6 +163,41 @@ describe('Presence in big rooms: batched, and every list stays right (real app, 
     expect(batched.events('presence_changed')).toEqual([
       { joined: [expect.objectContaining({ user_id: stays.userId })], left: [], count: 3 },
     ]);
+  });
+
+  it('announces the leave of a newcomer whom a user_list named within the same window', async () => {
+    await chat.start({
+      PRESENCE_BATCH_THRESHOLD: '3',
+      PRESENCE_BATCH_MS: '600',
+      PRESENCE_GRACE_MS: '0',
+    });
+    const ada = await connect(true);
+    await connect(false);
+    await connect(true);
+    const blink = await connect(true); // opens a window
+    // A rename makes the next newcomer's list a fresh one, which names `blink`.
+    await request(ada.socket, 'update_username', { username: 'Ada' });
+    const late = await connect(true);
+    const lateSeed = await connect(false);
+    expect(late.users.has(blink.userId)).toBe(true);
+    expect(lateSeed.users.has(blink.userId)).toBe(true);
+    blink.socket.disconnect();
+
+    await until(() => !late.users.has(blink.userId) && !lateSeed.users.has(blink.userId), 3000);
+    expect(late.count).toBe(5);
+  });
+
+  it('tells a newcomer of its own join on its own socket, not its tabs in other rooms', async () => {
+    await chat.start({ PRESENCE_BATCH_THRESHOLD: '2', PRESENCE_BATCH_MS: '100' });
+    const elsewhere = await connect(true, { room: 'games' });
+    const session = elsewhere.events('set_username')[0] as { session: string };
+    await connect(true);
+    const newcomer = await connect(false, { session: session.session });
+    expect(newcomer.events('user_joined')).toEqual([
+      expect.objectContaining({ user_id: elsewhere.userId }),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(elsewhere.events('user_joined')).toHaveLength(1); // its own, in games
   });
 
   it('names at most USER_LIST_LIMIT people in user_list, with the whole count', async () => {

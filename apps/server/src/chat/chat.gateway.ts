@@ -115,7 +115,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     }
     // The seed's order: everyone (the newcomer too) hears of the join, then the newcomer its name.
     // In a cluster, only if the person was not already online in the room on some node.
-    const announce = () => this.presence.joined(user);
+    const announce = () => this.presence.joined(user, socket.id);
     if (cameOnline && !this.cluster.enabled) {
       announce();
     } else if (cameOnline) {

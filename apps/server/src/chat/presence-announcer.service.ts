@@ -4,7 +4,7 @@ import { type OnlineUser as WireUser, ServerEvent, type UserListPayload } from '
 import { ClusterPresenceService } from '../cluster/cluster-presence.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { type OnlineUser, UsersService } from '../users/users.service.js';
-import { batchChannel, roomChannel, seedChannel, sessionChannel } from './channels.js';
+import { batchChannel, roomChannel, seedChannel } from './channels.js';
 import type { ChatServer } from './chat.types.js';
 
 export interface Departure {
@@ -12,12 +12,20 @@ export interface Departure {
   user_id: string;
 }
 
-/** One person's net change during a batching window. */
+/**
+ * One person's latest change during a batching window. `socketId`: the newcomer's socket, which
+ * has heard of its own join already. `listed`: a `user_list` served during the window named this
+ * newcomer, so its leaving must be announced even within the window.
+ */
 type Change =
-  { kind: 'joined'; user: WireUser; sessionId: string } | { kind: 'left'; user: Departure };
+  | { kind: 'joined'; user: WireUser; socketId: string; listed: boolean }
+  | { kind: 'left'; user: Departure };
 
 interface Batch {
-  /** By user id: a join and a leave of the same person in one window cancel out. */
+  /**
+   * By user id, the latest state wins (clients treat joins and leaves idempotently), except that
+   * a join and a leave nobody can have heard of cancel out.
+   */
   changes: Map<string, Change>;
   timer: NodeJS.Timeout;
 }
@@ -75,23 +83,29 @@ export class PresenceAnnouncer implements OnModuleDestroy {
     this.server = server;
   }
 
-  /** `user` came online in its room (on this node, and, in a cluster, on no other). */
-  joined(user: OnlineUser): void {
-    const { room, username, avatar, userId, sessionId } = user;
+  /**
+   * `user` came online in its room (on this node, and, in a cluster, on no other), with the
+   * socket `socketId`.
+   */
+  joined(user: OnlineUser, socketId: string): void {
+    const { room, username, avatar, userId } = user;
     const payload = { username, avatar, user_id: userId };
     if (!this.batching(room)) {
       this.rosters.delete(room);
       this.server?.to(roomChannel(room)).emit(ServerEvent.UserJoined, payload);
       return;
     }
-    // The seed's contract: the newcomer hears of its own join, whatever the room's size.
-    this.server?.to(sessionChannel(sessionId)).emit(ServerEvent.UserJoined, payload);
-    const changes = this.batch(room).changes;
-    if (changes.get(userId)?.kind === 'left') {
-      changes.delete(userId);
-    } else {
-      changes.set(userId, { kind: 'joined', user: payload, sessionId });
-    }
+    // The seed's contract: the newcomer hears of its own join, whatever the room's size (on
+    // this socket only: the session's tabs in other rooms must not hear of it).
+    this.server?.to(socketId).emit(ServerEvent.UserJoined, payload);
+    // Back within the window (maybe under a new name, if its old one was taken meanwhile): it is
+    // announced again as it is now.
+    this.batch(room).changes.set(userId, {
+      kind: 'joined',
+      user: payload,
+      socketId,
+      listed: false,
+    });
   }
 
   /** Someone went offline in `room` (their grace period ended, or their node died). */
@@ -102,7 +116,9 @@ export class PresenceAnnouncer implements OnModuleDestroy {
       return;
     }
     const changes = this.batch(room).changes;
-    if (changes.get(user.user_id)?.kind === 'joined') {
+    const pending = changes.get(user.user_id);
+    if (pending?.kind === 'joined' && !pending.listed) {
+      // In and out within one window, and nobody was told: nobody need hear of it.
       changes.delete(user.user_id);
     } else {
       changes.set(user.user_id, { kind: 'left', user });
@@ -194,7 +210,7 @@ export class PresenceAnnouncer implements OnModuleDestroy {
     const others = server.to(seedChannel(room));
     for (const change of batch.changes.values()) {
       if (change.kind === 'joined') {
-        others.except(sessionChannel(change.sessionId)).emit(ServerEvent.UserJoined, change.user);
+        others.except(change.socketId).emit(ServerEvent.UserJoined, change.user);
       } else {
         others.emit(ServerEvent.UserLeft, change.user);
       }
@@ -219,6 +235,12 @@ export class PresenceAnnouncer implements OnModuleDestroy {
     }
     const users = [...byId.values()].sort(byName);
     const roster = { users, ids: new Set(byId.keys()) };
+    // This list names the newcomers of the open window: their leaving must now be announced.
+    for (const change of this.batches.get(room)?.changes.values() ?? []) {
+      if (change.kind === 'joined') {
+        change.listed = true;
+      }
+    }
     if (!this.cluster.enabled) {
       this.rosters.set(room, roster);
     }

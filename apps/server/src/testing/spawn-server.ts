@@ -23,11 +23,19 @@ export interface RunningServer {
  * serves the built web app) on an ephemeral port, and resolves once it says where it listens.
  * For out-of-process users: the browser tests and the benchmarks.
  */
-export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', SERVER_ENTRY], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startServer(
+  env: NodeJS.ProcessEnv = {},
+  /** Extra options for node itself, before the entry point (e.g. `--cpu-prof` for benchmarks). */
+  nodeArgs: readonly string[] = [],
+): Promise<RunningServer> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--enable-source-maps', ...nodeArgs, SERVER_ENTRY],
+    {
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Server did not start:\n${output}`)), 20_000);

@@ -4,6 +4,7 @@ import {
   checkMessage,
   checkUsername,
   ClientEvent,
+  ClientFeature,
   ErrorCode,
   HISTORY_PAGE_SIZE,
   MESSAGE_MAX_LENGTH,
@@ -12,6 +13,7 @@ import {
   roomFromPath,
   ServerEvent,
   type AckError,
+  type ClientFeatureName,
   type ClientToServerEvents,
   type MessageProblem,
   type ServerToClientEvents,
@@ -79,7 +81,12 @@ interface HandshakeAuth {
   session?: string;
   server_offset?: number;
   room?: string;
+  /** What this app understands beyond the seed's events (e.g. presence in batches). */
+  features?: ClientFeatureName[];
 }
+
+/** Announced on every connect: this app keeps presence from `presence_changed` batches. */
+const FEATURES: readonly ClientFeatureName[] = [ClientFeature.PresenceBatch];
 
 const NOT_CONNECTED: LocalError = {
   ok: false,
@@ -423,7 +430,7 @@ class ChatClient {
   }
 
   #handshakeAuth(): HandshakeAuth {
-    const auth: HandshakeAuth = {};
+    const auth: HandshakeAuth = { features: [...FEATURES] };
     if (this.room) {
       auth.room = this.room;
     }
@@ -600,6 +607,9 @@ class ChatClient {
         this.#notice('left', username, `${username} left`, username === this.username);
       }
     });
+
+    // `presence_changed` (a big room's joins and leaves, in batches) adds no notices: one line per
+    // person is the flood batching is there to spare. The online list and its count follow it.
 
     socket.on(ServerEvent.UsernameUpdated, (payload) => {
       const oldName = text(payload?.old_username);

@@ -1,6 +1,7 @@
 import {
   ClientEvent,
   ServerEvent,
+  USER_LIST_LIMIT,
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '@parley/protocol';
@@ -30,7 +31,18 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
+/** A count the server sent: a whole number, not negative (anything else is not a count). */
+function readCount(value: unknown): number | null {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null;
+}
+
 const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+const numberFormat = new Intl.NumberFormat();
+
+/** A count as people read it in their language ("9,500"). */
+export function formatCount(count: number): string {
+  return numberFormat.format(count);
+}
 
 /** Sorted by name, as the online list shows them. */
 export function sortUsers(users: Iterable<OnlineUser>): OnlineUser[] {
@@ -56,12 +68,22 @@ export function typingSentence(typists: readonly Typist[]): string {
 
 /**
  * Who is in the room and who is writing: kept from `user_list` (on every fresh connect) and
- * `user_joined` / `user_left` / `username_updated`, all keyed by `user_id`; typing from
+ * `user_joined` / `user_left` / `username_updated`, all keyed by `user_id`, and in big rooms from
+ * `presence_changed` (the net joins and leaves of a window, with the room's count); typing from
  * `user_typing`, each typist expiring on their own.
+ *
+ * A big room is not listed whole: the list keeps at most the server's `user_list` limit, the first
+ * ones by name, and `count` (the server's, whenever it sends one) says how many are online in all.
  */
 export class Presence {
-  /** Everyone online, sorted by name. */
+  /** Everyone online (in a big room, the first ones by name), sorted by name. */
   users = $state.raw<OnlineUser[]>([]);
+  /** How many people are online in the room: the server's count, or the list's length. */
+  count = $state(0);
+  /** The room has more people online than {@link users} names. */
+  readonly truncated = $derived(this.count > this.users.length);
+  /** How many people online the list does not name. */
+  readonly hidden = $derived(Math.max(0, this.count - this.users.length));
   /** Others typing now, in the order they started. */
   typists = $state.raw<Typist[]>([]);
 
@@ -70,6 +92,8 @@ export class Presence {
   readonly #byId = new Map<string, OnlineUser>();
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #expiry = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Most people the list names (the server's own limit once it sent a shortened list). */
+  #limit = USER_LIST_LIMIT;
   #socket: ChatSocket | null = null;
   #safeAvatar: (url: unknown) => string = () => '';
   /** When `typing: true` last went out (0: I am not shown as typing). */
@@ -102,25 +126,82 @@ export class Presence {
           this.#byId.set(user.userId, user);
         }
       }
-      this.#publish();
-      // Typists who are gone stop typing.
-      this.typists = this.typists.filter((typist) => this.#byId.has(typist.userId));
+      const listed = this.#byId.size;
+      // A shortened list is as long as the server's limit; a whole one may run up to ours.
+      this.#limit =
+        payload.truncated === true && listed > 0 ? listed : Math.max(USER_LIST_LIMIT, listed);
+      this.#publish(readCount(payload.count) ?? listed);
+      if (!this.truncated) {
+        // Typists who are gone stop typing (in a big room, a typist may just not be listed).
+        this.typists = this.typists.filter((typist) => this.#byId.has(typist.userId));
+      }
     });
 
     socket.on(ServerEvent.UserJoined, (payload) => {
       const user = this.#readUser(payload);
-      if (user) {
-        this.#byId.set(user.userId, user);
-        this.#publish();
+      if (!user) {
+        return;
       }
+      const isNew = !this.#byId.has(user.userId);
+      this.#byId.set(user.userId, user);
+      this.#publish(this.truncated ? this.count + (isNew ? 1 : 0) : this.#byId.size);
     });
 
     socket.on(ServerEvent.UserLeft, (payload) => {
       const userId = text(payload?.user_id);
-      if (userId && this.#byId.delete(userId)) {
-        this.#publish();
+      if (!userId) {
+        return;
+      }
+      const known = this.#byId.delete(userId);
+      if (this.truncated) {
+        // Known or not: in a room bigger than the list, someone not listed may leave.
+        this.#publish(Math.max(this.count - 1, this.#byId.size));
+      } else if (known) {
+        this.#publish(this.#byId.size);
       }
       this.#stopTyping(userId);
+    });
+
+    socket.on(ServerEvent.PresenceChanged, (payload) => {
+      if (typeof payload !== 'object' || payload === null) {
+        return;
+      }
+      const joined: unknown = payload.joined;
+      const left: unknown = payload.left;
+      const wasTruncated = this.truncated;
+      let change = 0;
+      if (Array.isArray(left)) {
+        for (const entry of left as unknown[]) {
+          const userId =
+            typeof entry === 'object' && entry !== null
+              ? text((entry as Record<string, unknown>).user_id)
+              : '';
+          if (!userId) {
+            continue;
+          }
+          // Someone unknown leaving: nothing to remove (unless the list is shortened).
+          if (this.#byId.delete(userId) || wasTruncated) {
+            change -= 1;
+          }
+          this.#stopTyping(userId);
+        }
+      }
+      if (Array.isArray(joined)) {
+        for (const entry of joined as unknown[]) {
+          const user = this.#readUser(entry);
+          if (user) {
+            // Joins may name people already listed: by user id, they are just refreshed.
+            if (!this.#byId.has(user.userId)) {
+              change += 1;
+            }
+            this.#byId.set(user.userId, user);
+          }
+        }
+      }
+      const fallback = wasTruncated
+        ? Math.max(this.count + change, this.#byId.size)
+        : this.#byId.size;
+      this.#publish(readCount(payload.count) ?? fallback);
     });
 
     socket.on(ServerEvent.UsernameUpdated, (payload) => {
@@ -135,7 +216,8 @@ export class Presence {
         username,
         avatar: payload.avatar ? this.#safeAvatar(payload.avatar) : (known?.avatar ?? ''),
       });
-      this.#publish();
+      // In a room bigger than the list, an unlisted person was counted already.
+      this.#publish(this.truncated ? this.count : this.#byId.size);
       if (this.typists.some((typist) => typist.userId === userId)) {
         this.typists = this.typists.map((typist) =>
           typist.userId === userId ? { userId, username } : typist,
@@ -198,8 +280,20 @@ export class Presence {
     return userId && name ? { userId, username: name, avatar: this.#safeAvatar(avatar) } : null;
   }
 
-  #publish(): void {
-    this.users = sortUsers(this.#byId.values());
+  /**
+   * Publishes the list, sorted, and how many are online. Past the limit, only the first ones by
+   * name stay listed (the others are still counted).
+   */
+  #publish(count: number): void {
+    let users = sortUsers(this.#byId.values());
+    if (users.length > this.#limit) {
+      for (const user of users.slice(this.#limit)) {
+        this.#byId.delete(user.userId);
+      }
+      users = users.slice(0, this.#limit);
+    }
+    this.users = users;
+    this.count = count;
   }
 
   #startTyping(typist: Typist): void {
