@@ -11,6 +11,7 @@ import { AppModule } from './app.module.js';
 import { REDIS } from './redis/redis.module.js';
 import { ChatIoAdapter } from './chat/chat-io.adapter.js';
 import type { AppConfig } from './config/app-config.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { securityHeaders } from './security/security-headers.js';
 import { mountWebApp } from './web/web-app.js';
 
@@ -29,7 +30,9 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   }
   app.disable('x-powered-by');
   app.use(securityHeaders());
-  app.useWebSocketAdapter(new ChatIoAdapter(app, config, app.get<Redis | null>(REDIS)));
+  app.useWebSocketAdapter(
+    new ChatIoAdapter(app, config, app.get<Redis | null>(REDIS), app.get(MetricsService)),
+  );
   mountWebApp(app, config.webDistDir, new Logger('WebApp'));
   app.enableShutdownHooks();
   return app;

@@ -66,6 +66,11 @@ describe('Operations: health, readiness, metrics (real app)', () => {
     expect(value('parley_users_online')).toBe(2);
     expect(value('parley_store_latency_seconds_count\\{operation="appendMessage"\\}')).toBe(1);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds \S+$/m);
+    // The broadcasts went through the coalescing writer: at most one write per frame.
+    const frames = value('parley_fanout_frames_total');
+    expect(frames).toBeGreaterThanOrEqual(2);
+    expect(value('parley_fanout_writes_total')).toBeGreaterThanOrEqual(1);
+    expect(value('parley_fanout_writes_total')).toBeLessThanOrEqual(frames);
     ada.socket.disconnect();
     bo.socket.disconnect();
   });

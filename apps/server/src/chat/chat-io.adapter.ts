@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { ServerOptions } from 'socket.io';
 
 import type { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { isOriginAllowed } from '../security/origin-check.js';
 import { FanoutWriter } from './fanout-writer.js';
 
@@ -25,6 +26,7 @@ export class ChatIoAdapter extends IoAdapter {
     app: INestApplicationContext,
     private readonly config: AppConfig,
     private readonly redis: Redis | null,
+    private readonly metrics: MetricsService,
   ) {
     super(app);
   }
@@ -73,6 +75,10 @@ export class ChatIoAdapter extends IoAdapter {
     const server = super.createIOServer(port, configured as ServerOptions);
     if (this.config.fanoutCoalescing) {
       const writer = new FanoutWriter();
+      this.metrics.observeFanout(() => ({
+        frames: writer.framesCoalesced,
+        writes: writer.batchesWritten,
+      }));
       server.engine.on('connection', (connection: unknown) => writer.attach(connection));
     }
     server.on('connection', (socket) => {

@@ -39,6 +39,7 @@ export class MetricsService {
 
   private socketsSource: () => number = () => 0;
   private usersSource: () => number = () => 0;
+  private fanoutSource: () => { frames: number; writes: number } = () => ({ frames: 0, writes: 0 });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
@@ -58,6 +59,31 @@ export class MetricsService {
       registers: [this.registry],
       collect: read(() => this.usersSource),
     });
+    // Totals kept by the fan-out writer as plain numbers (it counts per delivery, where even a
+    // counter's increment would show), copied into counters when scraped.
+    const total = (pick: (totals: { frames: number; writes: number }) => number) =>
+      function (this: Counter) {
+        this.reset();
+        this.inc(pick(source()));
+      };
+    const source = () => this.fanoutSource();
+    new Counter({
+      name: 'parley_fanout_frames_total',
+      help: 'Broadcast frames written through the coalescing fan-out writer',
+      registers: [this.registry],
+      collect: total((totals) => totals.frames),
+    });
+    new Counter({
+      name: 'parley_fanout_writes_total',
+      help: 'Socket writes the fan-out writer made for them (frames / writes = coalescing)',
+      registers: [this.registry],
+      collect: total((totals) => totals.writes),
+    });
+  }
+
+  /** Where the fan-out writer's totals are read from. */
+  observeFanout(source: () => { frames: number; writes: number }): void {
+    this.fanoutSource = source;
   }
 
   /** Where the live gauges read from (set once the gateway and presence exist). */
