@@ -10,7 +10,7 @@
  *    receiver has it), once with the SQLite file and once with SQLite in memory, so the difference
  *    is the cost of the disk.
  *
- * Usage: pnpm --filter @parley/bench bench [-- --receivers 200 --messages 2000 --rate 200]
+ * Usage: pnpm --filter @parley/bench bench:send-path [-- --receivers 200 --messages 2000 --rate 200]
  *
  * Server and clients share this machine's cores, so run it on an otherwise idle machine and
  * compare runs, not single figures: tails move with whatever else is running.
@@ -30,6 +30,8 @@ import type {
 import { SqliteChatStore } from '@parley/server/storage';
 import { type RunningServer, startServer } from '@parley/server/testing';
 import { io, type Socket } from 'socket.io-client';
+
+import { BENCH_LIMITS } from './servers.js';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -94,7 +96,11 @@ async function storeWrites(dir: string): Promise<void> {
     await store.latestMessages('bench', 50);
   }
   const readMs = (performance.now() - readStart) / 1000;
+  // close() waits for the store's checkpoint thread to exit, but that thread is unref'd: with
+  // nothing else pending, Node would end this process mid-await (exit code 13). Hold it open.
+  const keepAlive = setInterval(() => undefined, 1000);
   await store.close();
+  clearInterval(keepAlive);
   console.log(`\n1. Store write (SQLite WAL file, ${WRITES} appends with client_id, in process)`);
   console.log(row('appendMessage', samples, 'µs', 1000));
   console.log(`  ${'latestMessages(50)'.padEnd(34)} mean ${fmt(readMs * 1000, 'µs')}`);
@@ -113,7 +119,7 @@ function connect(url: string): Promise<Client> {
 }
 
 async function sendPath(label: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const server: RunningServer = await startServer({ LOG_LEVEL: 'warn', ...env });
+  const server: RunningServer = await startServer({ LOG_LEVEL: 'warn', ...BENCH_LIMITS, ...env });
   try {
     const receivers: Client[] = [];
     for (let i = 0; i < RECEIVERS; i++) {
