@@ -46,6 +46,8 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string', default: 'A,B' },
     'ws-receiver': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    /** KEY=VALUE for our server's environment (repeatable), to measure a variant. */
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -144,8 +146,19 @@ interface Outcome {
 const problems: string[] = [];
 const warnings: string[] = [];
 
+/** `--env KEY=VALUE` options: a variant of our server to measure (e.g. FANOUT_COALESCING=false). */
+const VARIANT: NodeJS.ProcessEnv = Object.fromEntries(
+  args.env.map((pair) => {
+    const at = pair.indexOf('=');
+    if (at < 1) {
+      throw new Error(`--env takes KEY=VALUE, got "${pair}"`);
+    }
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
+
 function parleyEnv(dataDir: string): NodeJS.ProcessEnv {
-  return { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...BENCH_LIMITS };
+  return { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...BENCH_LIMITS, ...VARIANT };
 }
 
 const AUTH = { room: 'bench', features: ['presence_batch'] };
@@ -537,6 +550,9 @@ const started = new Date();
 console.log(`Parley fan-out benchmark${QUICK ? ' (quick)' : ''}, ${started.toISOString()}`);
 console.log(`Machine: ${machine}`);
 console.log(`Load generator pid ${process.pid}: ${loadPinned}; servers: CPU 0`);
+if (args.env.length > 0) {
+  console.log(`Parley variant: ${args.env.join(' ')}`);
+}
 
 // Anything else running skews every figure: say so.
 const idle0 = cpuCoreTicks();

@@ -96,11 +96,7 @@ async function storeWrites(dir: string): Promise<void> {
     await store.latestMessages('bench', 50);
   }
   const readMs = (performance.now() - readStart) / 1000;
-  // close() waits for the store's checkpoint thread to exit, but that thread is unref'd: with
-  // nothing else pending, Node would end this process mid-await (exit code 13). Hold it open.
-  const keepAlive = setInterval(() => undefined, 1000);
   await store.close();
-  clearInterval(keepAlive);
   console.log(`\n1. Store write (SQLite WAL file, ${WRITES} appends with client_id, in process)`);
   console.log(row('appendMessage', samples, 'µs', 1000));
   console.log(`  ${'latestMessages(50)'.padEnd(34)} mean ${fmt(readMs * 1000, 'µs')}`);

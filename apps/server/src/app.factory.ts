@@ -34,6 +34,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     new ChatIoAdapter(app, config, app.get<Redis | null>(REDIS), app.get(MetricsService)),
   );
   mountWebApp(app, config.webDistDir, new Logger('WebApp'));
-  app.enableShutdownHooks();
+  // Only the signals that mean "stop" (Nest's default list also has SIGUSR2, SIGHUP, ...).
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   return app;
 }

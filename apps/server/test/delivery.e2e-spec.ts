@@ -157,7 +157,12 @@ describe('Delivery: history, resume, idempotent sends, sessions (real app, real 
     }
 
     it.each([
-      ['connection state recovery (fast path)', {}, 'server_offset', true],
+      [
+        'connection state recovery (opt-in)',
+        { RECOVERY_WINDOW_MS: '120000' },
+        'server_offset',
+        true,
+      ],
       ['auth.server_offset (no recovery)', { RECOVERY_WINDOW_MS: '0' }, 'server_offset', false],
       ['a numeric auth.offset (no recovery)', { RECOVERY_WINDOW_MS: '0' }, 'offset', false],
     ] as const)(

@@ -28,4 +28,4 @@ export const DEFAULT_ROOM = 'lobby';
 /** Longest room name. */
 export const ROOM_NAME_MAX_LENGTH = 32;
 /** Most people `user_list` names; a bigger room sends the first ones by name and the count. */
-export const USER_LIST_LIMIT = 500;
+export const USER_LIST_LIMIT = 200;

@@ -4,7 +4,9 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
-import type { ServerOptions } from 'socket.io';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { Observable } from 'rxjs';
+import type { ServerOptions, Socket } from 'socket.io';
 
 import type { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -79,6 +81,7 @@ export class ChatIoAdapter extends IoAdapter {
         frames: writer.framesCoalesced,
         writes: writer.batchesWritten,
       }));
+      writer.attachAdapter(server.of('/').adapter);
       server.engine.on('connection', (connection: unknown) => writer.attach(connection));
     }
     server.on('connection', (socket) => {
@@ -87,5 +90,45 @@ export class ChatIoAdapter extends IoAdapter {
       Reflect.set(socket.conn, 'request', null);
     });
     return server;
+  }
+
+  /**
+   * Nest's own version builds an RxJS pipeline per event per socket (about 30 KB of heap for
+   * each connection with our six events); this one adds a plain listener per event and keeps
+   * Nest's behaviour: the handler's result is sent as an ack (unless the handler takes the ack
+   * itself) or as `{ event, data }`, and a failure is logged, never thrown at the socket.
+   */
+  override bindMessageHandlers(
+    socket: Socket,
+    handlers: MessageMappingProperties[],
+    transform: (data: unknown) => Observable<unknown>,
+  ): void {
+    for (const { message, callback, isAckHandledManually } of handlers) {
+      socket.on(message as string, (...args: unknown[]) => {
+        const mapped: { data: unknown; ack?: unknown } = this.mapPayload(
+          args.length > 1 ? args : args[0],
+        );
+        const { data, ack } = mapped;
+        const answer = (response: unknown) => {
+          if (response === null || response === undefined) {
+            return;
+          }
+          const { event, data: payload } = response as { event?: string; data?: unknown };
+          if (event) {
+            socket.emit(event, payload);
+          } else if (!isAckHandledManually && typeof ack === 'function') {
+            (ack as (response: unknown) => void)(response);
+          }
+        };
+        try {
+          transform(callback(data, ack)).subscribe({
+            next: answer,
+            error: (error: unknown) => this.logger.error(error),
+          });
+        } catch (error) {
+          this.logger.error(error);
+        }
+      });
+    }
   }
 }

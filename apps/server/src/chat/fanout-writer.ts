@@ -15,11 +15,12 @@ interface EngineConnection {
     socket?: {
       readyState: number;
       _socket?: NetSocket;
-      _sender?: { _queue?: unknown[] };
     };
   };
   write(data: unknown, options?: PacketOptions, callback?: () => void): unknown;
   once(event: 'close', listener: () => void): unknown;
+  /** Frames waiting for this connection's next write (set by the writer). */
+  [QUEUE]?: Buffer[];
 }
 
 /** What the Socket.IO adapter passes along with a broadcast packet. */
@@ -29,74 +30,145 @@ interface PacketOptions {
   wsPreEncodedFrame?: Buffer[];
 }
 
+/** The parts of a Socket.IO socket the broadcast path uses. */
+interface BroadcastTarget {
+  conn: EngineConnection;
+  notifyOutgoingListeners?: (packet: unknown) => void;
+}
+
+/** The parts of socket.io-adapter's `Adapter` (2.5) that local broadcast delivery goes through. */
+interface LocalAdapter {
+  rooms: Map<string, Set<string>>;
+  nsp: { sockets: Map<string, BroadcastTarget> };
+  computeExceptSids(except?: Set<string>): Set<string>;
+  _encode(packet: unknown, options: PacketOptions): unknown[];
+  apply(opts: { rooms: Set<string>; except?: Set<string> }, callback: Deliver): void;
+}
+type Deliver = (socket: BroadcastTarget) => void;
+
+const QUEUE = Symbol('fanout queue');
 const WEBSOCKET_OPEN = 1;
 
 /**
- * Coalesces broadcast writes: the fan-out's cost is one `write()` system call per recipient per
- * message (about 5-7 µs of kernel time on loopback), far more than the JavaScript around it.
+ * The broadcast hot path. A group chat's cost is fan-out: every message is one write per
+ * recipient, and a `write()` system call costs about 5-7 µs of kernel time on loopback, more
+ * than everything Socket.IO does around it, which is itself several µs per recipient.
  *
- * Socket.IO already frames a broadcast once; engine.io then hands that frame to every socket
- * through its packet queue, its transport and ws's sender, one system call each. Here a frame for
- * a WebSocket connection that has nothing else pending is queued instead, and every connection's
- * queue goes out in one `writev` when the event loop has finished the current round of I/O
- * (`setImmediate`). Under light load that is the same single write, a few microseconds later;
- * under heavy load every message that arrived in one round reaches each recipient in one
- * system call instead of one per message.
+ * Socket.IO frames a broadcast once; then, per recipient, its adapter collects the room's socket
+ * ids into a new set, and engine.io pushes the frame through its packet queue, its transport and
+ * ws's sender, one system call each. Here, per recipient, the frame is only appended to the
+ * connection's queue; when the event loop has finished the current round of I/O
+ * (`setImmediate`), every queue goes out in one write. Under light load that is the same single
+ * write a few microseconds later; under heavy load every message that arrived in one round
+ * reaches each recipient in one system call instead of one per message, and recipients with the
+ * same frames share one buffer.
  *
- * Order is kept: anything else written to a connection (acks, its own events, long-polling,
- * upgrades in progress) first flushes what is queued and then takes engine.io's usual path, and a
- * connection with packets waiting in engine.io's own buffer is never overtaken.
+ * Order is kept: anything else written to a connection (acks, its own events) first flushes its
+ * queue and then takes engine.io's usual path; connections that are long-polling or upgrading,
+ * or with packets waiting in engine.io's buffer, and volatile packets, take the usual path too.
  */
 export class FanoutWriter {
-  private readonly pending = new Map<EngineConnection, Buffer[]>();
+  private pending: EngineConnection[] = [];
   private readonly merged = new WeakMap<Buffer[], Buffer>();
-  private scheduled = false;
+  /** The last concatenation of several frames, reused while recipients have the same queue. */
+  private joined: { parts: Buffer[]; buffer: Buffer } | undefined;
 
-  /** Frames written through the coalescing path, and the system-call batches they took. */
+  /** Frames written through the coalescing path, and the writes they took. */
   framesCoalesced = 0;
   batchesWritten = 0;
 
-  /** Takes over `conn.write` for one engine.io connection. */
+  /**
+   * Takes over local broadcast delivery of a Socket.IO adapter (the in-memory one, or a cluster
+   * adapter's local part): broadcasts are encoded by the adapter as usual, then delivered here.
+   */
+  attachAdapter(instance: unknown): void {
+    const adapter = instance as LocalAdapter;
+    const encode = adapter._encode.bind(adapter);
+    const apply = adapter.apply.bind(adapter);
+    // `broadcast` encodes, then applies to every target, synchronously: what `_encode` produced
+    // is what the very next `apply` delivers. Packets expecting acks from every client
+    // (`broadcastWithAck`) and volatile ones keep Socket.IO's own path.
+    let encoded: { packet: unknown; frame: Buffer[] } | undefined;
+    adapter._encode = (packet, options) => {
+      const packets = encode(packet, options);
+      const frame = options.wsPreEncodedFrame;
+      if (frame && options.volatile !== true && (packet as { id?: number }).id === undefined) {
+        encoded = { packet, frame };
+        // Never to be taken by a later, unrelated `apply` (e.g. `disconnectSockets`).
+        queueMicrotask(() => (encoded = undefined));
+      }
+      return packets;
+    };
+    adapter.apply = (opts, callback) => {
+      const broadcast = encoded;
+      encoded = undefined;
+      if (!broadcast) {
+        apply(opts, callback);
+        return;
+      }
+      const { packet, frame } = broadcast;
+      const deliver: Deliver = (socket) => {
+        const conn = socket.conn;
+        if (this.writable(conn)) {
+          socket.notifyOutgoingListeners?.(packet);
+          this.enqueue(conn, frame);
+        } else {
+          callback(socket);
+        }
+      };
+      const [room, ...others] = opts.rooms;
+      if (room === undefined || others.length > 0) {
+        apply(opts, deliver);
+        return;
+      }
+      // One room (every chat broadcast): no need for the set that de-duplicates across rooms.
+      const except = adapter.computeExceptSids(opts.except);
+      const sockets = adapter.nsp.sockets;
+      for (const id of adapter.rooms.get(room) ?? []) {
+        const socket = except.size > 0 && except.has(id) ? undefined : sockets.get(id);
+        if (socket) {
+          deliver(socket);
+        }
+      }
+    };
+  }
+
+  /** Makes anything else written to an engine.io connection go after its queued frames. */
   attach(connection: unknown): void {
     const conn = connection as EngineConnection;
     const write = conn.write.bind(conn);
     conn.write = (data, options, callback) => {
-      const frame = options?.wsPreEncodedFrame;
-      const raw = frame && callback === undefined ? this.rawSocket(conn) : undefined;
-      if (raw && frame) {
-        this.enqueue(conn, frame);
-        return conn;
-      }
       this.flushOne(conn);
       return write(data, options, callback);
     };
-    conn.once('close', () => this.pending.delete(conn));
   }
 
   /** Writes every queued frame now (the event loop does this by itself after each I/O round). */
   flush(): void {
-    this.scheduled = false;
-    for (const conn of this.pending.keys()) {
+    const pending = this.pending;
+    this.pending = [];
+    for (const conn of pending) {
       this.flushOne(conn);
     }
+    this.joined = undefined;
   }
 
-  /** The TCP socket of `conn` when a frame may be written to it directly, keeping order. */
-  private rawSocket(conn: EngineConnection): NetSocket | undefined {
-    const { transport } = conn;
-    const ws = transport.socket;
-    if (
-      transport.name !== 'websocket' ||
-      conn.readyState !== 'open' ||
-      conn.upgrading ||
-      // Something is already waiting in engine.io (or ws): it must go first.
-      (!this.pending.has(conn) && (!transport.writable || conn.writeBuffer.length > 0)) ||
-      ws?.readyState !== WEBSOCKET_OPEN ||
-      (ws._sender?._queue?.length ?? 0) > 0
-    ) {
-      return undefined;
+  /** Whether a frame may go to `conn` through its queue, without overtaking anything. */
+  private writable(conn: EngineConnection): boolean {
+    if (conn[QUEUE]) {
+      return true;
     }
-    return ws._socket?.writable ? ws._socket : undefined;
+    // Checked per recipient, so only what can change: ws's own queue only fills with
+    // compression or Blobs (never used here), and a closed TCP socket is skipped at the write.
+    const { transport } = conn;
+    return (
+      transport.writable &&
+      conn.writeBuffer.length === 0 &&
+      transport.name === 'websocket' &&
+      conn.readyState === 'open' &&
+      !conn.upgrading &&
+      transport.socket?.readyState === WEBSOCKET_OPEN
+    );
   }
 
   private enqueue(conn: EngineConnection, frame: Buffer[]): void {
@@ -106,39 +178,41 @@ export class FanoutWriter {
       merged = Buffer.concat(frame);
       this.merged.set(frame, merged);
     }
-    const queue = this.pending.get(conn);
+    const queue = conn[QUEUE];
     if (queue) {
       queue.push(merged);
     } else {
-      this.pending.set(conn, [merged]);
+      conn[QUEUE] = [merged];
+      if (this.pending.push(conn) === 1) {
+        setImmediate(() => this.flush());
+      }
     }
     this.framesCoalesced += 1;
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
   }
 
   private flushOne(conn: EngineConnection): void {
-    const queue = this.pending.get(conn);
+    const queue = conn[QUEUE];
     if (!queue) {
       return;
     }
-    this.pending.delete(conn);
+    conn[QUEUE] = undefined;
     const raw = conn.transport.socket?._socket;
     if (!raw?.writable) {
       return;
     }
     this.batchesWritten += 1;
-    const [only] = queue;
-    if (queue.length === 1 && only) {
-      raw.write(only);
-      return;
+    const [first] = queue;
+    raw.write(queue.length === 1 && first ? first : this.join(queue));
+  }
+
+  /** The frames of `queue` as one buffer; the same one for every recipient of the same frames. */
+  private join(queue: Buffer[]): Buffer {
+    const last = this.joined;
+    if (last?.parts.length === queue.length && last.parts.every((part, i) => part === queue[i])) {
+      return last.buffer;
     }
-    raw.cork();
-    for (const buffer of queue) {
-      raw.write(buffer);
-    }
-    raw.uncork();
+    const buffer = Buffer.concat(queue);
+    this.joined = { parts: queue, buffer };
+    return buffer;
   }
 }

@@ -47,8 +47,13 @@ const envSchema = z.object({
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Most messages replayed to a client resuming from `auth.offset`; past that it is told so. */
   RESUME_MAX_MESSAGES: z.coerce.number().int().min(1).max(10_000).default(500),
-  /** Window in which Socket.IO's connection state recovery restores a dropped socket; 0: off. */
-  RECOVERY_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
+  /**
+   * Window in which Socket.IO's connection state recovery restores a dropped socket; 0 (the
+   * default): off. It keeps every packet sent, each newcomer's welcome included, for the whole
+   * window (about 45 KB per connection in a 10,000-person room); the app's own resume
+   * (`auth.server_offset`, from the store) gives clients the same result without that memory.
+   */
+  RECOVERY_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).default(0),
   /**
    * Rooms with at least this many people get presence in batches (`presence_changed`, or the net
    * `user_joined`/`user_left` for clients that do not know it) instead of one event per change.

@@ -293,6 +293,9 @@ export class SqliteChatStore implements ChatStore {
   async close(): Promise<void> {
     if (this.checkpointer) {
       const exited = new Promise((resolve) => this.checkpointer?.once('exit', resolve));
+      // Held while closing: an unref'd worker would let a process with nothing else to do exit
+      // in the middle of this await.
+      this.checkpointer.ref();
       this.checkpointer.postMessage('close');
       await exited;
     }

@@ -48,6 +48,9 @@ interface Presence extends OnlineUser {
 interface RoomPresence {
   bySession: Map<string, Presence>;
   sessionByName: Map<string, string>;
+  /** Where the next walk for a free generated name starts (crowded rooms only). */
+  walkFrom?: number;
+  beyondFrom?: number;
 }
 
 /** Someone typing is relayed at most this often; clients repeat it while typing goes on. */
@@ -216,18 +219,24 @@ export class UsersService implements OnModuleDestroy {
         return candidate;
       }
     }
-    // A crowded room: walk the range from a random start so we still end on a free name.
-    const start = Math.floor(this.random() * span);
+    // A crowded room: walk the range so we still end on a free name, going on from where the
+    // last walk in this room stopped (a join storm in a full room walks it once, not per join).
+    // (The room exists: a random pick only fails where names are taken.)
+    const here = this.room(room);
+    const start = here.walkFrom ?? Math.floor(this.random() * span);
     for (let offset = 0; offset < span; offset++) {
-      const candidate = `User_${GENERATED_MIN + ((start + offset) % span)}`;
+      const n = (start + offset) % span;
+      const candidate = `User_${GENERATED_MIN + n}`;
       if (!this.isTaken(room, candidate)) {
+        here.walkFrom = n + 1;
         return candidate;
       }
     }
     // All 9000 four-digit names are in use at once: go on with five digits rather than fail.
-    for (let n = GENERATED_MAX + 1; ; n++) {
+    for (let n = Math.max(GENERATED_MAX + 1, here.beyondFrom ?? 0); ; n++) {
       const candidate = `User_${n}`;
       if (!this.isTaken(room, candidate)) {
+        here.beyondFrom = n + 1;
         return candidate;
       }
     }
