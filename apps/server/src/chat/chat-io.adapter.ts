@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
 
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
@@ -84,10 +84,19 @@ export class ChatIoAdapter extends IoAdapter {
       writer.attachAdapter(server.of('/').adapter);
       server.engine.on('connection', (connection: unknown) => writer.attach(connection));
     }
+    // The handshake's HTTP request is not needed once a connection is up (the client's address was
+    // taken at admission): letting go of it and its headers saves about 1.5 KB per idle
+    // connection. engine.io keeps it in two places: the connection, and, for WebSocket upgrades,
+    // the stand-in response its middlewares get (held until the socket closes).
+    server.engine.use((_request: IncomingMessage, response: unknown, next: () => void) => {
+      if (!(response instanceof ServerResponse)) {
+        setImmediate(() => Reflect.set(response as object, 'req', null));
+      }
+      next();
+    });
     server.on('connection', (socket) => {
-      // The handshake's HTTP request is not needed once the socket exists (what we use of it is
-      // in `socket.handshake`); letting it go saves a few KB per idle connection.
       Reflect.set(socket.conn, 'request', null);
+      socket.handshake.headers = {};
     });
     return server;
   }
