@@ -156,16 +156,37 @@ describe('handshakeAuthSchema', () => {
     expect(handshakeAuthSchema.parse({ session: 'tok', server_offset: '42' })).toEqual({
       session: 'tok',
       offset: 42,
+      presenceBatch: false,
     });
-    expect(handshakeAuthSchema.parse({ offset: 7 })).toEqual({ session: undefined, offset: 7 });
+    expect(handshakeAuthSchema.parse({ offset: 7 })).toEqual({
+      session: undefined,
+      offset: 7,
+      presenceBatch: false,
+    });
   });
 
   it('prefers server_offset and ignores the string offset of connection state recovery', () => {
     expect(handshakeAuthSchema.parse({ server_offset: 5, offset: 'Q8JsWCp', pid: 'x' })).toEqual({
       session: undefined,
       offset: 5,
+      presenceBatch: false,
     });
     expect(handshakeAuthSchema.parse({ offset: '1234' }).offset).toBeUndefined();
+  });
+
+  it('reads the features a client announces, ignoring unknown ones and garbage', () => {
+    expect(handshakeAuthSchema.parse({ features: ['presence_batch'] }).presenceBatch).toBe(true);
+    expect(handshakeAuthSchema.parse({ features: ['later', 'presence_batch'] }).presenceBatch).toBe(
+      true,
+    );
+    for (const features of [['other'], 'presence_batch', [1, 2], { presence_batch: true }, null]) {
+      expect(handshakeAuthSchema.parse({ features, offset: 3 })).toMatchObject({
+        presenceBatch: false,
+        offset: 3,
+      });
+    }
+    const tooMany = Array.from({ length: 100 }, () => 'presence_batch');
+    expect(handshakeAuthSchema.parse({ features: tooMany }).presenceBatch).toBe(false);
   });
 
   it.each([
