@@ -69,7 +69,6 @@ const WEBSOCKET_OPEN = 1;
  */
 export class FanoutWriter {
   private pending: EngineConnection[] = [];
-  private readonly merged = new WeakMap<Buffer[], Buffer>();
   /** The last concatenation of several frames, reused while recipients have the same queue. */
   private joined: { parts: Buffer[]; buffer: Buffer } | undefined;
 
@@ -106,7 +105,9 @@ export class FanoutWriter {
         apply(opts, callback);
         return;
       }
-      const { packet, frame } = broadcast;
+      const { packet } = broadcast;
+      // Header and payload as one buffer, once per broadcast rather than per recipient.
+      const frame = Buffer.concat(broadcast.frame);
       const deliver: Deliver = (socket) => {
         const conn = socket.conn;
         if (this.writable(conn)) {
@@ -171,18 +172,12 @@ export class FanoutWriter {
     );
   }
 
-  private enqueue(conn: EngineConnection, frame: Buffer[]): void {
-    let merged = this.merged.get(frame);
-    if (!merged) {
-      // Header and payload as one buffer, once per broadcast rather than per recipient.
-      merged = Buffer.concat(frame);
-      this.merged.set(frame, merged);
-    }
+  private enqueue(conn: EngineConnection, frame: Buffer): void {
     const queue = conn[QUEUE];
     if (queue) {
-      queue.push(merged);
+      queue.push(frame);
     } else {
-      conn[QUEUE] = [merged];
+      conn[QUEUE] = [frame];
       if (this.pending.push(conn) === 1) {
         setImmediate(() => this.flush());
       }
