@@ -23,14 +23,27 @@ export interface RunningServer {
  * serves the built web app) on an ephemeral port, and resolves once it says where it listens.
  * For out-of-process users: the browser tests and the benchmarks.
  */
-export async function startServer(
+export function startServer(
   env: NodeJS.ProcessEnv = {},
   /** Extra options for node itself, before the entry point (e.g. `--cpu-prof` for benchmarks). */
   nodeArgs: readonly string[] = [],
 ): Promise<RunningServer> {
+  return spawnServer(SERVER_ENTRY, env, nodeArgs);
+}
+
+/**
+ * Runs `node <entry>` on an ephemeral port of 127.0.0.1 and resolves once it prints
+ * `Listening on <url>`: our server, or another one speaking the same way (the benchmark's bare
+ * Socket.IO reference).
+ */
+export async function spawnServer(
+  entry: string,
+  env: NodeJS.ProcessEnv = {},
+  nodeArgs: readonly string[] = [],
+): Promise<RunningServer> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--enable-source-maps', ...nodeArgs, SERVER_ENTRY],
+    ['--enable-source-maps', ...nodeArgs, entry],
     {
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -38,7 +51,10 @@ export async function startServer(
   );
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Server did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${entry} did not start:\n${output}`));
+    }, 20_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = LISTENING.exec(output);
