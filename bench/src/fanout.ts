@@ -7,6 +7,8 @@
  *   A  N clients in one room (1000), S of them senders (100), a sweep of total send rates
  *      (50-300 msg/s, i.e. 50k-300k deliveries/s offered), D seconds each (10), same connections.
  *   B  10 000 clients, 100 senders, 10 msg/s for 20 s; connecting must finish within 60 s.
+ * Each window follows W seconds (3) of the same load, unmeasured, with no pause in between, so
+ * that it measures the steady state: optimised code, warm caches, sockets that have carried data.
  *
  * The server runs pinned to CPU 0, this process (the load generator) to CPU 1. Every scenario
  * gets a fresh server process per kind. Timing never fails a run; `--quick` (CI, `pnpm test`)
@@ -14,7 +16,8 @@
  * cannot connect, a message lost at low rates.
  *
  * Usage: pnpm bench [--clients 1000 --senders 100 --rates 50,100 --duration 10 --only parley|bare
- *                    --skip-bare-10k --scenarios A,B --cpu-prof <dir> --ws-receiver --quick]
+ *                    --skip-bare-10k --scenarios A,B --cpu-prof <dir> --ws-receiver --quick
+ *                    --warmup 3 --env KEY=VALUE --node-arg=--trace-gc]
  * --clients, --senders, --rates and --duration shape scenario A. --cpu-prof writes each server's
  * profile into <dir>. --ws-receiver reads frames with ws's own receiver instead of FrameReader
  * (to compare the load generator's cost).
@@ -41,6 +44,7 @@ const { values: args } = parseArgs({
     senders: { type: 'string' },
     rates: { type: 'string' },
     duration: { type: 'string' },
+    warmup: { type: 'string' },
     only: { type: 'string' },
     'skip-bare-10k': { type: 'boolean', default: false },
     scenarios: { type: 'string', default: 'A,B' },
@@ -48,6 +52,8 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     /** KEY=VALUE for our server's environment (repeatable), to measure a variant. */
     env: { type: 'string', multiple: true, default: [] },
+    /** A Node.js option for the servers (repeatable), e.g. --node-arg=--trace-gc. */
+    'node-arg': { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -57,6 +63,8 @@ interface Scenario {
   clients: number;
   senders: number;
   rates: number[];
+  /** Unmeasured sending at each rate before its window. */
+  warmupS: number;
   durationS: number;
   connectDeadlineMs: number;
   kinds: ServerKind[];
@@ -85,6 +93,8 @@ function numberArg(value: string | undefined, fallback: number, name: string): n
   return parsed;
 }
 
+const WARMUP_S = args.warmup === '0' ? 0 : numberArg(args.warmup, QUICK ? 0.5 : 3, 'warmup');
+
 function kindsToRun(): ServerKind[] {
   if (args.only === undefined) {
     return [...SERVER_KINDS];
@@ -107,6 +117,7 @@ function scenarios(): Scenario[] {
     clients: Math.round(numberArg(args.clients, QUICK ? 50 : 1000, 'clients')),
     senders: Math.round(numberArg(args.senders, QUICK ? 5 : 100, 'senders')),
     rates: rates && rates.length > 0 ? rates : QUICK ? [20, 50] : [50, 100, 150, 200, 300],
+    warmupS: WARMUP_S,
     durationS: numberArg(args.duration, QUICK ? 2 : 10, 'duration'),
     connectDeadlineMs: 60_000,
     kinds,
@@ -117,6 +128,7 @@ function scenarios(): Scenario[] {
     clients: QUICK ? 200 : 10_000,
     senders: 100,
     rates: [10],
+    warmupS: WARMUP_S,
     durationS: QUICK ? 2 : 20,
     connectDeadlineMs: QUICK ? 20_000 : 60_000,
     kinds: args['skip-bare-10k'] ? kinds.filter((kind) => kind !== 'bare') : kinds,
@@ -177,9 +189,12 @@ async function runScenario(scenario: Scenario, kind: ServerKind): Promise<Outcom
   const dataDir = kind === 'parley' ? mkdtempSync(join(tmpdir(), 'parley-fanout-')) : undefined;
   const profileDir = args['cpu-prof'] ? resolve(args['cpu-prof']) : undefined;
   const profileName = `${kind}-${scenario.id}-${Date.now()}.cpuprofile`;
-  const nodeArgs = profileDir
-    ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${profileName}`]
-    : [];
+  const nodeArgs = [
+    ...args['node-arg'],
+    ...(profileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${profileName}`]
+      : []),
+  ];
   let server: RunningServer;
   try {
     server = await launch(kind, { env: dataDir ? parleyEnv(dataDir) : {}, nodeArgs });
@@ -216,6 +231,11 @@ async function runScenario(scenario: Scenario, kind: ServerKind): Promise<Outcom
         `${label}: ${load.ownReaderFallbacks} connections fell back to ws's receiver (ws internals changed?)`,
       );
     }
+    if (load.sharedReadFallbacks > 0) {
+      warnings.push(
+        `${label}: ${load.sharedReadFallbacks} connections read through Node's stream after all (net.Socket internals changed?)`,
+      );
+    }
     if (connect.connected < scenario.clients) {
       outcome.skipped = `only ${connect.connected} of ${scenario.clients} connected within ${scenario.connectDeadlineMs / 1000} s`;
       (QUICK ? problems : warnings).push(`${label}: ${outcome.skipped} (${failureList(connect)})`);
@@ -232,6 +252,7 @@ async function runScenario(scenario: Scenario, kind: ServerKind): Promise<Outcom
       }
       const run = await load.run({
         rate,
+        warmupS: scenario.warmupS,
         durationS: scenario.durationS,
         senders: scenario.senders,
         drainMs: DRAIN_MS,
@@ -537,7 +558,8 @@ function ratioTable(outcomes: Outcome[]): Table | undefined {
 function scenarioHeading(scenario: Scenario): string {
   return (
     `Scenario ${scenario.id} (${scenario.title}): ${int(scenario.clients)} clients in one room, ` +
-    `${scenario.senders} senders, ${scenario.rates.join('/')} msg/s for ${scenario.durationS} s each, ` +
+    `${scenario.senders} senders, ${scenario.rates.join('/')} msg/s for ${scenario.durationS} s each ` +
+    `(after ${scenario.warmupS} s unmeasured), ` +
     `connect deadline ${scenario.connectDeadlineMs / 1000} s`
   );
 }
@@ -585,7 +607,8 @@ const markdown: string[] = [
   '',
   `${started.toISOString().slice(0, 10)}: ${machine}. Server pinned to ${all.flat()[0]?.pinned ?? '?'}, ` +
     `load generator to ${loadPinned}. Messages of ~100 characters in one room; everyone (the sender ` +
-    `too) gets each one. Latency: send → receipt, one monotonic clock. Missing: not arrived ` +
+    `too) gets each one. Each window follows a warm-up at the same rate, unmeasured. ` +
+    `Latency: send → receipt, one monotonic clock. Missing: not arrived ` +
     `${DRAIN_MS / 1000} s after the sending window closed. Server CPU: user+system time of the ` +
     `server process over the window; core busy: the whole core (softirq and anything else too); ` +
     `CPU µs/deliv: server CPU time per delivery, window plus drain. KB/conn: RSS growth from ` +

@@ -20,13 +20,18 @@ export class FrameReader {
     private readonly onClose: (reason: string) => void,
   ) {}
 
-  push(chunk: Buffer): void {
+  /**
+   * Reads the first `size` bytes of `chunk`. The chunk may be reused by the caller afterwards
+   * (a socket's read buffer): whatever this keeps of it is copied.
+   */
+  push(chunk: Buffer, size = chunk.length): void {
     let buffer = chunk;
+    let length = size;
     if (this.rest) {
-      buffer = Buffer.concat([this.rest, chunk]);
+      buffer = Buffer.concat([this.rest, chunk.subarray(0, size)]);
+      length = buffer.length;
       this.rest = undefined;
     }
-    const length = buffer.length;
     let at = 0;
     while (at + 2 <= length) {
       const first = buffer[at] ?? 0;
@@ -82,7 +87,7 @@ export class FrameReader {
       }
     }
     if (at < length) {
-      this.rest = buffer.subarray(at);
+      this.rest = Buffer.from(buffer.subarray(at, length));
     }
   }
 }
