@@ -103,41 +103,85 @@ export class ChatIoAdapter extends IoAdapter {
 
   /**
    * Nest's own version builds an RxJS pipeline per event per socket (about 30 KB of heap for
-   * each connection with our six events); this one adds a plain listener per event and keeps
-   * Nest's behaviour: the handler's result is sent as an ack (unless the handler takes the ack
-   * itself) or as `{ event, data }`, and a failure is logged, never thrown at the socket.
+   * each connection with our six events); this one keeps Nest's behaviour with plain listeners:
+   * the handler's result is sent as an ack (unless the handler takes the ack itself) or as
+   * `{ event, data }`, and a failure is logged, never thrown at the socket.
+   *
+   * The listeners are shared by every socket (an event's listener runs with the socket as
+   * `this`); a socket only keeps Nest's handlers bound to it, in a small array. A listener and
+   * its closure per event per socket would cost about half a kilobyte of every idle connection.
    */
   override bindMessageHandlers(
     socket: Socket,
     handlers: MessageMappingProperties[],
     transform: (data: unknown) => Observable<unknown>,
   ): void {
+    // Nest builds the same transform (await the handler's result) for every socket.
+    this.transform ??= transform;
+    const bound: BoundHandler[] = [];
     for (const { message, callback, isAckHandledManually } of handlers) {
-      socket.on(message as string, (...args: unknown[]) => {
-        const mapped: { data: unknown; ack?: unknown } = this.mapPayload(
-          args.length > 1 ? args : args[0],
-        );
-        const { data, ack } = mapped;
-        const answer = (response: unknown) => {
-          if (response === null || response === undefined) {
-            return;
-          }
-          const { event, data: payload } = response as { event?: string; data?: unknown };
-          if (event) {
-            socket.emit(event, payload);
-          } else if (!isAckHandledManually && typeof ack === 'function') {
-            (ack as (response: unknown) => void)(response);
-          }
-        };
-        try {
-          transform(callback(data, ack)).subscribe({
-            next: answer,
-            error: (error: unknown) => this.logger.error(error),
-          });
-        } catch (error) {
-          this.logger.error(error);
-        }
-      });
+      const event = message as string;
+      let shared = this.sharedListeners.get(event);
+      if (!shared) {
+        shared = this.sharedListener(this.sharedListeners.size, isAckHandledManually);
+        this.sharedListeners.set(event, shared);
+      }
+      bound[shared.slot] = callback as BoundHandler;
+      socket.on(event, shared.listener);
     }
+    (socket as SocketWithHandlers)[BOUND_HANDLERS] = bound;
+  }
+
+  private transform: ((data: unknown) => Observable<unknown>) | undefined;
+  private readonly sharedListeners = new Map<string, SharedListener>();
+
+  /** The listener of one event, for every socket: runs the socket's own handler in `slot`. */
+  private sharedListener(slot: number, isAckHandledManually: boolean): SharedListener {
+    const dispatch = (socket: Socket, args: unknown[]) => {
+      const callback = (socket as SocketWithHandlers)[BOUND_HANDLERS]?.[slot];
+      const transform = this.transform;
+      if (!callback || !transform) {
+        return;
+      }
+      const mapped: { data: unknown; ack?: unknown } = this.mapPayload(
+        args.length > 1 ? args : args[0],
+      );
+      const { data, ack } = mapped;
+      const answer = (response: unknown) => {
+        if (response === null || response === undefined) {
+          return;
+        }
+        const { event, data: payload } = response as { event?: string; data?: unknown };
+        if (event) {
+          socket.emit(event, payload);
+        } else if (!isAckHandledManually && typeof ack === 'function') {
+          (ack as (response: unknown) => void)(response);
+        }
+      };
+      try {
+        transform(callback(data, ack)).subscribe({
+          next: answer,
+          error: (error: unknown) => this.logger.error(error),
+        });
+      } catch (error) {
+        this.logger.error(error);
+      }
+    };
+    return {
+      slot,
+      listener(this: Socket, ...args: unknown[]) {
+        dispatch(this, args);
+      },
+    };
   }
 }
+
+/** Nest's handler of one event, already bound to its socket: `(data, ack) => result`. */
+type BoundHandler = (data: unknown, ack: unknown) => unknown;
+interface SharedListener {
+  /** Where each socket keeps its handler for this event. */
+  slot: number;
+  listener: (this: Socket, ...args: unknown[]) => void;
+}
+const BOUND_HANDLERS = Symbol('bound message handlers');
+type SocketWithHandlers = Socket & { [BOUND_HANDLERS]?: BoundHandler[] };

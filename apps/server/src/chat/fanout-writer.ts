@@ -35,6 +35,8 @@ interface EngineConnection {
   once(event: 'close', listener: () => void): unknown;
   /** Frames waiting for this connection's next write (set by the writer). */
   [QUEUE]?: Buffer | Buffer[];
+  /** The writer that delivers this connection's broadcasts. */
+  [WRITER]?: FanoutWriter;
 }
 
 /** What the Socket.IO adapter passes along with a broadcast packet. */
@@ -61,6 +63,9 @@ interface LocalAdapter {
 type Deliver = (socket: BroadcastTarget) => void;
 
 const QUEUE = Symbol('fanout queue');
+const WRITER = Symbol('fanout writer');
+/** Marks engine.io's Socket class once its `write` is wrapped. */
+const WRAPPED = Symbol('fanout write wrapped');
 const WEBSOCKET_OPEN = 1;
 
 /**
@@ -148,13 +153,24 @@ export class FanoutWriter {
     };
   }
 
-  /** Makes anything else written to an engine.io connection go after its queued frames. */
+  /**
+   * Makes anything else written to an engine.io connection go after its queued frames. The
+   * connection only gets a reference to this writer: `write` is wrapped once, on engine.io's
+   * Socket class, rather than with two functions per connection (idle memory counts).
+   */
   attach(connection: unknown): void {
     const conn = connection as EngineConnection;
-    const write = conn.write.bind(conn);
-    conn.write = (data, options, callback) => {
-      this.flushOne(conn);
-      return write(data, options, callback);
+    conn[WRITER] = this;
+    const socketClass = Object.getPrototypeOf(conn) as EngineConnection;
+    if (Object.hasOwn(socketClass, WRAPPED)) {
+      return;
+    }
+    // Taken off the class to be called on each connection, never unbound from one.
+    const write = Reflect.get<EngineConnection, 'write'>(socketClass, 'write');
+    Object.defineProperty(socketClass, WRAPPED, { value: true });
+    socketClass.write = function (this: EngineConnection, data, options, callback) {
+      this[WRITER]?.flushOne(this);
+      return write.call(this, data, options, callback);
     };
   }
 
@@ -202,7 +218,8 @@ export class FanoutWriter {
     this.framesCoalesced += 1;
   }
 
-  private flushOne(conn: EngineConnection): void {
+  /** Writes the connection's queued frames, if any. */
+  flushOne(conn: EngineConnection): void {
     const queue = conn[QUEUE];
     if (queue === undefined) {
       return;
