@@ -22,6 +22,15 @@ export function maxFrameBytes(messageMaxLength: number): number {
   return Math.max(16 * 1024, messageMaxLength * 6 + 4096);
 }
 
+/** What stays of a handshake once the connection is admitted: shared, empty, read-only. */
+const RELEASED_HANDSHAKE = {
+  headers: Object.freeze({}),
+  query: Object.freeze({}),
+  auth: Object.freeze({}),
+  url: '',
+  time: '',
+};
+
 /** Socket.IO server options that come from the configuration: limits, origins, recovery. */
 export class ChatIoAdapter extends IoAdapter {
   constructor(
@@ -94,9 +103,11 @@ export class ChatIoAdapter extends IoAdapter {
       }
       next();
     });
+    // Admission (a middleware) has read what it needs from the handshake into `socket.data`; the
+    // parsed headers, query and auth, the URL and the time are never read again.
     server.on('connection', (socket) => {
       Reflect.set(socket.conn, 'request', null);
-      socket.handshake.headers = {};
+      Object.assign(socket.handshake, RELEASED_HANDSHAKE);
     });
     return server;
   }

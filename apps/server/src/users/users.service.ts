@@ -21,7 +21,8 @@ export interface OnlineUser extends Identity {
   room: string;
   /** Public id of the session, as messages and presence events carry it. */
   userId: string;
-  sockets: ReadonlySet<string>;
+  /** Its sockets in this room (an array: nearly always one, a few with several tabs). */
+  sockets: readonly string[];
   /** The session said it is typing (and has not sent or stopped since). */
   typing: boolean;
 }
@@ -38,7 +39,7 @@ export type RenameResult =
   { ok: true; user: OnlineUser; oldUsername: string; changed: boolean } | AckError;
 
 interface Presence extends OnlineUser {
-  sockets: Set<string>;
+  sockets: string[];
   offlineTimer?: NodeJS.Timeout;
   /** When `typing: true` was last relayed, to throttle the relay. */
   typingRelayedAt: number;
@@ -97,7 +98,9 @@ export class UsersService implements OnModuleDestroy {
     if (online) {
       clearTimeout(online.offlineTimer);
       online.offlineTimer = undefined;
-      online.sockets.add(socketId);
+      if (!online.sockets.includes(socketId)) {
+        online.sockets.push(socketId);
+      }
       this.presenceBySocket.set(socketId, online);
       return { user: online, cameOnline: false, nameChanged: false };
     }
@@ -108,7 +111,7 @@ export class UsersService implements OnModuleDestroy {
       username: nameChanged ? this.generateUsername(room) : identity.username,
       room,
       userId: publicUserId(identity.sessionId),
-      sockets: new Set([socketId]),
+      sockets: [socketId],
       typing: false,
       typingRelayedAt: 0,
     };
@@ -128,8 +131,11 @@ export class UsersService implements OnModuleDestroy {
       return undefined;
     }
     this.presenceBySocket.delete(socketId);
-    user.sockets.delete(socketId);
-    if (user.sockets.size === 0 && !user.offlineTimer && !this.closing) {
+    const index = user.sockets.indexOf(socketId);
+    if (index >= 0) {
+      user.sockets.splice(index, 1);
+    }
+    if (user.sockets.length === 0 && !user.offlineTimer && !this.closing) {
       user.offlineTimer = setTimeout(() => this.goOffline(user), this.graceMs);
       user.offlineTimer.unref();
     }
@@ -262,7 +268,7 @@ export class UsersService implements OnModuleDestroy {
 
   private goOffline(user: Presence): void {
     const room = this.rooms.get(user.room);
-    if (user.sockets.size > 0 || room?.bySession.get(user.sessionId) !== user) {
+    if (user.sockets.length > 0 || room?.bySession.get(user.sessionId) !== user) {
       return;
     }
     room.bySession.delete(user.sessionId);
