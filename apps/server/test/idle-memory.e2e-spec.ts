@@ -3,6 +3,7 @@ import type { EventEmitter } from 'node:events';
 import { describe, expect, it } from '@jest/globals';
 
 import { ChatGateway } from '../src/chat/chat.gateway.js';
+import type { ChatServer } from '../src/chat/chat.types.js';
 import { chatHarness, request } from './support/chat-test-app.js';
 
 /**
@@ -15,7 +16,8 @@ describe('Idle connections: what the server lets go of once admitted (real app, 
 
   /** The server side of the only connected client. */
   function serverSocket() {
-    const sockets = [...chat.app.get(ChatGateway).server.of('/').sockets.values()];
+    const server = Reflect.get(chat.app.get(ChatGateway), 'server') as ChatServer;
+    const sockets = [...server.of('/').sockets.values()];
     expect(sockets).toHaveLength(1);
     const [socket] = sockets;
     if (!socket) {
