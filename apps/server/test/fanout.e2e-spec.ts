@@ -1,5 +1,10 @@
+import type { Socket } from 'node:net';
+
 import { describe, expect, it } from '@jest/globals';
 import { io } from 'socket.io-client';
+
+import { ChatGateway } from '../src/chat/chat.gateway.js';
+import type { ChatServer } from '../src/chat/chat.types.js';
 
 import { type ChatClient, chatHarness, request, until, waitFor } from './support/chat-test-app.js';
 
@@ -71,5 +76,44 @@ describe('Fan-out: coalesced writes keep order and lose nothing (real app, real 
         expect(order.indexOf(`message ${ack.id}`)).toBeLessThan(order.indexOf(`ack ${ack.id}`));
       }
     }
+  });
+});
+
+describe('Fan-out: a client that stops reading (real app, real sockets)', () => {
+  const LIMIT = 64 * 1024;
+  const chat = chatHarness({
+    SLOW_CLIENT_BUFFER_BYTES: String(LIMIT),
+    MESSAGE_RATE_PER_SECOND: '100000',
+    MESSAGE_BURST: '100000',
+  });
+
+  const serverSockets = () =>
+    (Reflect.get(chat.app.get(ChatGateway), 'server') as ChatServer).of('/').sockets;
+
+  it('is closed once its backlog passes SLOW_CLIENT_BUFFER_BYTES; the others get everything', async () => {
+    await chat.start();
+    const sender = await chat.joined();
+    const stalled = await chat.joined();
+    const received: number[] = [];
+    sender.socket.on('new_message', ({ id }) => received.push(id));
+    // The client stops reading its TCP socket: the kernel's buffers fill, then the server's.
+    const websocket = Reflect.get(stalled.socket.io.engine.transport, 'ws') as object;
+    (Reflect.get(websocket, '_socket') as Socket).pause();
+    const text = 'x'.repeat(2000);
+    let sent = 0;
+    while (serverSockets().size > 1 && sent < 10_000) {
+      const acks = await Promise.all(
+        Array.from({ length: 50 }, () => request(sender.socket, 'send_message', { message: text })),
+      );
+      expect(acks.every((ack) => ack.ok)).toBe(true);
+      sent += acks.length;
+    }
+    expect(serverSockets().size).toBe(1);
+    // At most the limit, plus what the kernel buffers on both ends, went out before it was closed.
+    expect(sent).toBeLessThan(5_000);
+    await until(() => received.length >= sent, 10_000);
+    expect(received).toHaveLength(sent);
+    const metrics = await (await fetch(`${chat.url}/metrics`)).text();
+    expect(metrics).toMatch(/^parley_slow_clients_closed_total 1$/m);
   });
 });

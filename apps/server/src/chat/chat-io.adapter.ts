@@ -124,10 +124,11 @@ export class ChatIoAdapter extends IoAdapter {
     };
     const server = super.createIOServer(port, configured as ServerOptions);
     if (this.config.fanoutCoalescing) {
-      const writer = new FanoutWriter();
+      const writer = new FanoutWriter(this.config.slowClientBufferBytes);
       this.metrics.observeFanout(() => ({
         frames: writer.framesCoalesced,
         writes: writer.batchesWritten,
+        slowClosed: writer.slowClosed,
       }));
       writer.attachAdapter(server.of('/').adapter);
       server.engine.on('connection', (connection: unknown) => writer.attach(connection));

@@ -11,6 +11,8 @@ import type { Socket as NetSocket } from 'node:net';
  * call it the same way.
  */
 type DirectlyWritable = NetSocket & {
+  /** libuv's queue of writes the kernel has not taken yet (bytes). */
+  _handle?: { writeQueueSize?: number } | null;
   _writeGeneric?: (
     writev: false,
     data: Buffer,
@@ -94,6 +96,17 @@ export class FanoutWriter {
   /** Frames written through the coalescing path, and the writes they took. */
   framesCoalesced = 0;
   batchesWritten = 0;
+  /** Connections closed for having more than `maxBacklogBytes` waiting. */
+  slowClosed = 0;
+
+  constructor(
+    /**
+     * Most bytes a WebSocket connection may have waiting in this process (the stream's buffer
+     * and libuv's queue, once the kernel's socket buffer is full). A client that stops reading
+     * is closed there rather than kept with every broadcast since; it resumes on reconnect.
+     */
+    private readonly maxBacklogBytes = Number.POSITIVE_INFINITY,
+  ) {}
 
   /**
    * Takes over local broadcast delivery of a Socket.IO adapter (the in-memory one, or a cluster
@@ -132,7 +145,8 @@ export class FanoutWriter {
         if (this.writable(conn)) {
           socket.notifyOutgoingListeners?.(packet);
           this.enqueue(conn, frame);
-        } else {
+        } else if (!this.closedAsSlow(conn.transport.socket?._socket, frame.length)) {
+          // engine.io buffers it (e.g. while its own write to a stalled client is pending).
           callback(socket);
         }
       };
@@ -229,8 +243,11 @@ export class FanoutWriter {
     if (!raw?.writable) {
       return;
     }
-    this.batchesWritten += 1;
     const data = Array.isArray(queue) ? this.join(queue) : queue;
+    if (this.closedAsSlow(raw, data.length)) {
+      return;
+    }
+    this.batchesWritten += 1;
     // With nothing waiting in the stream's own buffer, the stream would hand the buffer straight
     // to the handle: do that without its bookkeeping (about 1 µs per write, a tenth of a
     // delivery). Anything written later queues behind it in libuv, in order.
@@ -243,6 +260,23 @@ export class FanoutWriter {
     } else {
       raw.write(data);
     }
+  }
+
+  /**
+   * Closes the TCP socket if `more` bytes would take what it has waiting in this process past the
+   * limit. Its Socket.IO socket then disconnects as usual (`transport close`).
+   */
+  private closedAsSlow(raw: DirectlyWritable | undefined, more: number): boolean {
+    if (!raw || raw.destroyed) {
+      return false;
+    }
+    const waiting = raw.writableLength + (raw._handle?.writeQueueSize ?? 0);
+    if (waiting + more <= this.maxBacklogBytes) {
+      return false;
+    }
+    this.slowClosed += 1;
+    raw.destroy();
+    return true;
   }
 
   /** The frames of `queue` as one buffer; the same one for every recipient of the same frames. */

@@ -22,6 +22,14 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ PORT: port })).toThrow(/PORT=/);
   });
 
+  it('bounds SLOW_CLIENT_BUFFER_BYTES (default 4 MiB)', () => {
+    expect(loadConfig({}).slowClientBufferBytes).toBe(4 * 1024 * 1024);
+    expect(loadConfig({ SLOW_CLIENT_BUFFER_BYTES: '65536' }).slowClientBufferBytes).toBe(65536);
+    expect(() => loadConfig({ SLOW_CLIENT_BUFFER_BYTES: '100' })).toThrow(
+      /SLOW_CLIENT_BUFFER_BYTES=/,
+    );
+  });
+
   it('lists every bad variable at once', () => {
     expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(/PORT=[\s\S]*LOG_LEVEL=/);
   });

@@ -120,6 +120,17 @@ const envSchema = z.object({
     .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
     .default('true')
     .transform((value) => value === 'true' || value === '1'),
+  /**
+   * Bytes a connection may have waiting in the server (beyond the kernel's own socket buffer)
+   * before it is closed as too slow: a client that stops reading must not make the server keep
+   * every broadcast for it. Its client reconnects and resumes from its last message.
+   */
+  SLOW_CLIENT_BUFFER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16 * 1024)
+    .max(1024 * 1024 * 1024)
+    .default(4 * 1024 * 1024),
 });
 
 export interface AppConfig {
@@ -151,6 +162,7 @@ export interface AppConfig {
   allowedOrigins: string[];
   trustProxy: boolean;
   fanoutCoalescing: boolean;
+  slowClientBufferBytes: number;
 }
 
 export interface RateLimitConfig {
@@ -218,5 +230,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ),
     trustProxy: parsed.TRUST_PROXY,
     fanoutCoalescing: parsed.FANOUT_COALESCING,
+    slowClientBufferBytes: parsed.SLOW_CLIENT_BUFFER_BYTES,
   };
 }

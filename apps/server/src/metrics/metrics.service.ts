@@ -6,6 +6,13 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
  * plus Node's defaults (event-loop lag, heap, GC). One registry per app, so tests and several
  * apps in one process never mix their figures.
  */
+/** What the fan-out writer has done since start. */
+export interface FanoutTotals {
+  frames: number;
+  writes: number;
+  slowClosed: number;
+}
+
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
@@ -39,7 +46,7 @@ export class MetricsService {
 
   private socketsSource: () => number = () => 0;
   private usersSource: () => number = () => 0;
-  private fanoutSource: () => { frames: number; writes: number } = () => ({ frames: 0, writes: 0 });
+  private fanoutSource: () => FanoutTotals = () => ({ frames: 0, writes: 0, slowClosed: 0 });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
@@ -61,7 +68,7 @@ export class MetricsService {
     });
     // Totals kept by the fan-out writer as plain numbers (it counts per delivery, where even a
     // counter's increment would show), copied into counters when scraped.
-    const total = (pick: (totals: { frames: number; writes: number }) => number) =>
+    const total = (pick: (totals: FanoutTotals) => number) =>
       function (this: Counter) {
         this.reset();
         this.inc(pick(source()));
@@ -79,10 +86,16 @@ export class MetricsService {
       registers: [this.registry],
       collect: total((totals) => totals.writes),
     });
+    new Counter({
+      name: 'parley_slow_clients_closed_total',
+      help: 'Connections closed for having more than SLOW_CLIENT_BUFFER_BYTES waiting to be written',
+      registers: [this.registry],
+      collect: total((totals) => totals.slowClosed),
+    });
   }
 
   /** Where the fan-out writer's totals are read from. */
-  observeFanout(source: () => { frames: number; writes: number }): void {
+  observeFanout(source: () => FanoutTotals): void {
     this.fanoutSource = source;
   }
 
