@@ -337,6 +337,24 @@ describe('Presence in a big room: batched, and every page’s online list stays 
     expect((await shownPresence(bo)).list).toEqual([adaMe, boMe].map(line).sort());
     await screenshot(ada, 'presence-batch-truncated-list');
 
+    // Someone whose name sorts after the names shown still sees themselves: first, then the
+    // first names, and the rest counted.
+    const cy = await openChat(url);
+    const cyMe = await me(cy);
+    const cyCount = cy.locator('[data-testid="online-count"]');
+    await cyCount.filter({ hasText: /^6$/ }).waitFor();
+    await cy
+      .getByTestId('online-more')
+      .filter({ hasText: /^and 4 more$/ })
+      .waitFor();
+    expect(
+      await cy
+        .getByTestId('online-user')
+        .evaluateAll((items) => items.map((item) => item.getAttribute('data-user-id'))),
+    ).toEqual([cyMe.id, adaMe.id]);
+    await cy.close();
+    await count.filter({ hasText: /^5$/ }).waitFor();
+
     // Zeds leave: the count follows, and once everyone is named the line goes.
     zeds[0]!.close();
     await count.filter({ hasText: /^4$/ }).waitFor();

@@ -207,14 +207,29 @@ describe('Presence in big rooms: batched, and every list stays right (real app, 
       PRESENCE_BATCH_MS: '50',
     });
     const first = await connect(true);
+    const early = [first];
     for (let i = 0; i < 3; i++) {
-      await connect(true);
+      early.push(await connect(true));
     }
     await until(() => first.count === 4);
+    // Names that sort before every `User_NNNN`, so a newcomer is never among the first three.
+    for (const [i, client] of early.entries()) {
+      const ack = await request(client.socket, 'update_username', { username: `Aa ${i}` });
+      expect(ack.ok).toBe(true);
+    }
     const newcomer = await connect(true);
-    const list = newcomer.events('user_list')[0] as { users: unknown[]; count: number };
+    const list = newcomer.events('user_list')[0] as {
+      users: Array<{ user_id: string; username: string }>;
+      count: number;
+    };
     expect(list).toMatchObject({ count: 5, truncated: true });
-    expect(list.users).toHaveLength(3);
+    // The first names, and the newcomer itself, whatever its name.
+    expect(list.users.map(({ username }) => username)).toEqual([
+      'Aa 0',
+      'Aa 1',
+      expect.stringMatching(/^User_\d{4}$/),
+    ]);
+    expect(list.users[2]?.user_id).toBe(newcomer.userId);
   });
 
   it('announces every change at once in rooms below the threshold', async () => {

@@ -139,15 +139,18 @@ export class PresenceAnnouncer implements OnModuleDestroy {
   async userList(newcomer: OnlineUser): Promise<UserListPayload> {
     const limit = this.config.userListLimit;
     const { users, ids } = await this.roster(newcomer.room);
-    let count = users.length;
-    let shown = count > limit ? users.slice(0, limit) : users;
-    if (!ids.has(newcomer.userId)) {
-      // A list kept from before this newcomer's (batched) join: it is online, so it is listed.
-      const me = { username: newcomer.username, avatar: newcomer.avatar, user_id: newcomer.userId };
-      const at = sortedIndex(users, me);
-      count += 1;
-      if (at < limit) {
-        shown = [...shown.slice(0, at), me, ...shown.slice(at, limit - 1)];
+    const me = { username: newcomer.username, avatar: newcomer.avatar, user_id: newcomer.userId };
+    const listed = ids.has(newcomer.userId);
+    // A list kept from before this newcomer's (batched) join: it is online, so it is counted.
+    const count = users.length + (listed ? 0 : 1);
+    let shown = users.slice(0, limit);
+    if (!shown.some((user) => user.user_id === me.user_id)) {
+      // Not among the first names: the newcomer is named all the same, in its place by name (it
+      // sorts after every name shown, unless the list was kept from before it joined).
+      const at = sortedIndex(shown, me);
+      shown = [...shown.slice(0, at), me, ...shown.slice(at)].slice(0, limit);
+      if (!shown.includes(me)) {
+        shown = [...shown.slice(0, limit - 1), me];
       }
     }
     return count > limit ? { users: shown, count, truncated: true } : { users: shown, count };

@@ -545,6 +545,9 @@ class ChatClient {
         this.#refreshMine();
       }
       this.#setMyName(username, safeAvatar(payload.avatar));
+      if (userId) {
+        this.presence.setSelf({ userId, username, avatar: safeAvatar(payload.avatar) });
+      }
       // The room hears of my arrival just before I learn my name: mark that notice as mine.
       const index = this.#notices.findLastIndex(
         (item) => item.kind === 'joined' && item.username === username,

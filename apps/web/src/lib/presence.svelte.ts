@@ -98,6 +98,8 @@ export class Presence {
   #safeAvatar: (url: unknown) => string = () => '';
   /** When `typing: true` last went out (0: I am not shown as typing). */
   #lastTypingSent = 0;
+  /** My public id, once the server said it. */
+  #selfId = '';
 
   attach(socket: ChatSocket, safeAvatar: (url: unknown) => string): void {
     this.#socket = socket;
@@ -286,14 +288,32 @@ export class Presence {
    */
   #publish(count: number): void {
     let users = sortUsers(this.#byId.values());
+    const self = this.#byId.get(this.#selfId);
     if (users.length > this.#limit) {
-      for (const user of users.slice(this.#limit)) {
+      // A shortened list names the first people by name, and me whatever my name.
+      const others = self ? users.filter((user) => user !== self) : users;
+      const named = others.slice(0, self ? this.#limit - 1 : this.#limit);
+      for (const user of others.slice(named.length)) {
         this.#byId.delete(user.userId);
       }
-      users = users.slice(0, this.#limit);
+      users = self ? [self, ...named] : named;
+    }
+    if (self && count > users.length && users[0] !== self) {
+      users = [self, ...users.filter((user) => user !== self)];
     }
     this.users = users;
     this.count = count;
+  }
+
+  /**
+   * Who I am (from `set_username`): always in the list, and first when the list is shortened, so
+   * a big room's list shows me even when my name does not sort among the first ones.
+   */
+  setSelf(user: OnlineUser): void {
+    this.#selfId = user.userId;
+    const known = this.#byId.has(user.userId);
+    this.#byId.set(user.userId, user);
+    this.#publish(this.truncated || known ? this.count : this.#byId.size);
   }
 
   #startTyping(typist: Typist): void {
