@@ -150,7 +150,7 @@ export const onlineUserSchema = z.object({
   user_id: userIdSchema,
 });
 export const userListPayloadSchema = z.object({
-  /** Sorted by name; in a big room only the first `USER_LIST_LIMIT`. */
+  /** Sorted by name; in a big room only the first `USER_LIST_LIMIT` (the newcomer among them). */
   users: z.array(onlineUserSchema),
   /** How many people are online in the room (more than `users.length` when truncated). */
   count: z.number().int().nonnegative().optional(),
