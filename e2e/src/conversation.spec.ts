@@ -215,6 +215,36 @@ describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('shows the edits and deletes made while a page was offline once it is back, without a reload', async () => {
+    const ada = await openChat('/r/away');
+    const bo = await openChat('/r/away');
+    await send(ada, 'Before the trip');
+    await send(ada, 'Soon gone');
+    await message(bo, 'Soon gone').waitFor();
+
+    await bo.context().setOffline(true);
+    await bo.locator('[data-testid="connection-status"]:not([data-state="connected"])').waitFor();
+    const draft = message(ada, 'Before the trip');
+    await draft.hover();
+    await draft.getByTestId('message-edit').click();
+    const editor = ada.getByTestId('message-edit-input');
+    await editor.fill('Before the trip, edited');
+    await editor.press('Enter');
+    await message(ada, 'Before the trip, edited').getByTestId('message-edited').waitFor();
+    const doomed = message(ada, 'Soon gone');
+    await doomed.hover();
+    await doomed.getByTestId('message-delete').click();
+    await doomed.getByTestId('message-delete-confirm').click();
+    await ada.locator('[data-testid="message"][data-deleted="true"]').waitFor();
+
+    await bo.context().setOffline(false);
+    await bo.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
+    await message(bo, 'Before the trip, edited').getByTestId('message-edited').waitFor();
+    await bo.locator('[data-testid="message"][data-deleted="true"]').waitFor();
+    expect(await bo.getByText('Soon gone').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('keeps rooms apart by URL: messages, people and typing never leak', async () => {
     const ada = await openChat('/r/games');
     const bo = await openChat('/r/Games');

@@ -193,6 +193,50 @@ describe('Delivery: history, resume, idempotent sends, sessions (real app, real 
       },
     );
 
+    it('replays the edits and deletes made meanwhile to messages the client already had', async () => {
+      await start();
+      const ada = await joined();
+      const [kept, edited, removed, last] = (await say(ada, 'kept', 'tpyo', 'oops', 'last')) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      // While the other client is away (it saw everything up to `last`):
+      const edit = await request(ada.socket, 'edit_message', {
+        id: edited,
+        message: 'typo @nobody',
+      });
+      expect(edit.ok).toBe(true);
+      expect((await request(ada.socket, 'delete_message', { id: removed })).ok).toBe(true);
+      const [missed] = (await say(ada, 'missed')) as [number];
+      expect(
+        (await request(ada.socket, 'edit_message', { id: missed, message: 'missed!' })).ok,
+      ).toBe(true);
+
+      const socket: ChatClient = io(chat.url, {
+        transports: ['websocket'],
+        forceNew: true,
+        auth: { server_offset: last },
+      });
+      chat.track(socket);
+      const seen = record(socket);
+      await waitFor(socket, 'history');
+      await until(() => seen.filter(([event]) => event.startsWith('message_')).length >= 2);
+      await settle();
+      const after = seen.slice(seen.findIndex(([event]) => event === 'history'));
+      const [, history] = after[0] as [string, { messages: NewMessagePayload[] }];
+      // The message it missed comes as it is now; the ones it had, as changes, after the history.
+      expect(history.messages.map((m) => [m.id, m.message])).toEqual([[missed, 'missed!']]);
+      expect(after.slice(1).filter(([event]) => event.startsWith('message_'))).toEqual([
+        ['message_edited', { id: edited, message: 'typo @nobody', edited_ts: expect.any(Number) }],
+        ['message_deleted', { id: removed }],
+      ]);
+      expect(after.some(([, payload]) => JSON.stringify(payload).includes(`"id":${kept}`))).toBe(
+        false,
+      );
+    });
+
     it('says the gap was too large when more was missed than can be replayed', async () => {
       await start({ RESUME_MAX_MESSAGES: '5' });
       const ada = await joined();

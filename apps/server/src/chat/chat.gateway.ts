@@ -396,6 +396,19 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       has_more: page.hasMore,
       ...(page.truncated ? { truncated: true } : {}),
     });
+    // What changed meanwhile in the messages it already had, as the room saw it happen.
+    for (const change of page.changes ?? []) {
+      if (change.deleted) {
+        socket.emit(ServerEvent.MessageDeleted, { id: change.id });
+      } else {
+        socket.emit(ServerEvent.MessageEdited, {
+          id: change.id,
+          message: change.message,
+          edited_ts: change.editedTs,
+          ...(change.mentions.length > 0 ? { mentions: change.mentions } : {}),
+        });
+      }
+    }
   }
 
   /**

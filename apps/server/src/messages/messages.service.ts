@@ -25,7 +25,23 @@ export interface HistoryPage {
   messages: NewMessagePayload[];
   hasMore: boolean;
   truncated?: boolean;
+  /**
+   * On a resume: messages the client had that were edited or deleted since it saw its last one
+   * (the replayed `messages` already show their own edits and deletes).
+   */
+  changes?: MessageChange[];
 }
+
+/** A message's latest state after an edit or a delete, as `message_edited` / `message_deleted` say. */
+export type MessageChange =
+  | { id: number; deleted: true }
+  | { id: number; deleted: false; message: string; editedTs: number; mentions: string[] };
+
+/**
+ * Changes are looked up from a little before the last message the client saw was written: the
+ * nodes of a cluster stamp with their own clocks. Sending a change the client has is harmless.
+ */
+const CLOCK_SKEW_MARGIN_MS = 5000;
 
 export type EditResult =
   { ok: true; id: number; message: string; editedTs: number; mentions: string[] } | AckError;
@@ -33,6 +49,18 @@ export type DeleteResult = { ok: true; id: number } | AckError;
 
 /** How many rooms' newest pages are kept in memory. */
 const NEWEST_PAGES_KEPT = 1000;
+
+function toChange(message: StoredMessage): MessageChange {
+  return message.deleted
+    ? { id: message.id, deleted: true }
+    : {
+        id: message.id,
+        deleted: false,
+        message: message.message,
+        editedTs: message.editedTs ?? message.ts,
+        mentions: message.mentions,
+      };
+}
 
 export function toWireMessage(message: StoredMessage): NewMessagePayload {
   const wire: NewMessagePayload = {
@@ -134,13 +162,13 @@ export class MessagesService {
   }
 
   /** Removes a message, if `author` wrote it in its room; a tombstone keeps its place. */
-  delete(author: OnlineUser, id: number): Promise<DeleteResult> {
+  delete(author: OnlineUser, id: number, now = Date.now()): Promise<DeleteResult> {
     return this.serially(async () => {
       const refused = this.refusal(author, await this.store.getMessage(id));
       if (refused) {
         return refused;
       }
-      await this.store.deleteMessage(id);
+      await this.store.deleteMessage(id, now);
       this.changed(author.room);
       return { ok: true, id };
     });
@@ -188,7 +216,21 @@ export class MessagesService {
         return { ...(await this.latest(room)), truncated: true };
       }
     }
-    return { messages: page.messages.map(toWireMessage), hasMore: afterId > 0 };
+    const seen = afterId > 0 ? await this.store.getMessage(afterId) : undefined;
+    const changed =
+      seen?.room === room
+        ? await this.store.changedMessages(
+            room,
+            seen.ts - CLOCK_SKEW_MARGIN_MS,
+            afterId,
+            this.config.resumeMaxMessages,
+          )
+        : [];
+    return {
+      messages: page.messages.map(toWireMessage),
+      hasMore: afterId > 0,
+      ...(changed.length > 0 ? { changes: changed.map(toChange) } : {}),
+    };
   }
 
   private changed(room: string): void {

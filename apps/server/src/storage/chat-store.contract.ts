@@ -124,7 +124,7 @@ export function describeChatStoreContract(
         editedTs: 1234,
         deleted: false,
       });
-      await store.deleteMessage(original.id);
+      await store.deleteMessage(original.id, 1300);
       expect(await store.getMessage(original.id)).toMatchObject({
         id: original.id,
         message: '',
@@ -135,6 +135,29 @@ export function describeChatStoreContract(
         original.id,
       ]);
       expect(await store.getMessage(original.id + 1000)).toBeUndefined();
+    });
+
+    it('finds the messages edited or deleted since a time, up to an id, latest changes first kept', async () => {
+      const ids: number[] = [];
+      for (const text of ['a', 'b', 'c', 'd']) {
+        ids.push((await store.appendMessage(message({ message: text }))).message.id);
+      }
+      const [a, b, c, d] = ids as [number, number, number, number];
+      const other = (await store.appendMessage(message({ room: 'elsewhere', message: 'x' })))
+        .message;
+      await store.editMessage(a, 'a1', [], 1000); // before the time asked: not found
+      await store.editMessage(b, 'b1', [], 2000);
+      await store.deleteMessage(c, 2500);
+      await store.editMessage(d, 'd1', [], 3000); // after the id asked: not found
+      await store.editMessage(other.id, 'x1', [], 2200); // another room: not found
+      const changed = await store.changedMessages(ROOM, 2000, c, 10);
+      expect(changed.map((m) => [m.id, m.message, m.deleted])).toEqual([
+        [b, 'b1', false],
+        [c, '', true],
+      ]);
+      // Over the limit: the latest changes, still oldest first.
+      expect((await store.changedMessages(ROOM, 0, d, 2)).map((m) => m.id)).toEqual([c, d]);
+      expect(await store.changedMessages(ROOM, 4000, d, 10)).toEqual([]);
     });
 
     it('is empty when new', async () => {

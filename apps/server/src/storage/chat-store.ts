@@ -50,7 +50,17 @@ export interface ChatStore {
   /** Replaces a message's text (and mentions) and stamps the edit time. */
   editMessage(id: number, message: string, mentions: string[], editedTs: number): Promise<void>;
   /** Empties a message and marks it deleted; its id and place stay (a tombstone). */
-  deleteMessage(id: number): Promise<void>;
+  deleteMessage(id: number, deletedTs: number): Promise<void>;
+  /**
+   * Messages of `room` up to `uptoId` edited or deleted at `sinceTs` or later, at most `limit`
+   * (the latest changes), oldest change first: what a client that resumes may have missed.
+   */
+  changedMessages(
+    room: string,
+    sinceTs: number,
+    uptoId: number,
+    limit: number,
+  ): Promise<StoredMessage[]>;
   /** The newest `limit` messages of `room`, oldest first; `more` when older ones exist. */
   latestMessages(room: string, limit: number): Promise<MessagePage>;
   /** Up to `limit` messages of `room` just older than `beforeId`, oldest first. */

@@ -27,7 +27,7 @@ describe(`${PostgresChatStore.name} specifics`, () => {
       Array.from({ length: 4 }, () => PostgresChatStore.connect(database.url)),
     );
     await Promise.all(stores.map((store) => store.close()));
-    expect(await sql(database.url, 'SELECT version FROM parley_schema')).toEqual([{ version: 1 }]);
+    expect(await sql(database.url, 'SELECT version FROM parley_schema')).toEqual([{ version: 2 }]);
   });
 
   it('hands out ids in commit order within a room under concurrent appends', async () => {

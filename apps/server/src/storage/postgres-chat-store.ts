@@ -38,6 +38,9 @@ const MIGRATIONS: readonly string[] = [
    CREATE UNIQUE INDEX messages_session_client ON messages (session_id, client_id)
      WHERE client_id IS NOT NULL;
    CREATE INDEX messages_room_id ON messages (room, id);`,
+  // When a message was last edited or deleted, for the changes a resuming client missed.
+  `ALTER TABLE messages ADD COLUMN changed_ts BIGINT;
+   CREATE INDEX messages_room_changed ON messages (room, changed_ts) WHERE changed_ts IS NOT NULL;`,
 ];
 
 /** Arbitrary constant key for the migration lock. */
@@ -151,16 +154,30 @@ export class PostgresChatStore implements ChatStore {
 
   async editMessage(id: number, message: string, mentions: string[], editedTs: number) {
     await this.pool.query(
-      'UPDATE messages SET message = $1, mentions = $2, edited_ts = $3 WHERE id = $4',
+      'UPDATE messages SET message = $1, mentions = $2, edited_ts = $3, changed_ts = $3 WHERE id = $4',
       [message, JSON.stringify(mentions), editedTs, id],
     );
   }
 
-  async deleteMessage(id: number): Promise<void> {
+  async deleteMessage(id: number, deletedTs: number): Promise<void> {
     await this.pool.query(
-      "UPDATE messages SET message = '', mentions = '[]', deleted = TRUE WHERE id = $1",
-      [id],
+      "UPDATE messages SET message = '', mentions = '[]', deleted = TRUE, changed_ts = $2 WHERE id = $1",
+      [id, deletedTs],
     );
+  }
+
+  async changedMessages(
+    room: string,
+    sinceTs: number,
+    uptoId: number,
+    limit: number,
+  ): Promise<StoredMessage[]> {
+    const { rows } = await this.pool.query<MessageRow>(
+      `SELECT * FROM messages WHERE room = $1 AND changed_ts >= $2 AND id <= $3
+       ORDER BY changed_ts DESC, id DESC LIMIT $4`,
+      [room, sinceTs, uptoId, limit],
+    );
+    return rows.reverse().map(toMessage);
   }
 
   async latestMessages(room: string, limit: number): Promise<MessagePage> {

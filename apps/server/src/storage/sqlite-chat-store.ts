@@ -45,6 +45,9 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE messages ADD COLUMN edited_ts INTEGER;
    ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
    CREATE INDEX messages_room_id ON messages (room, id);`,
+  // When a message was last edited or deleted, for the changes a resuming client missed.
+  `ALTER TABLE messages ADD COLUMN changed_ts INTEGER;
+   CREATE INDEX messages_room_changed ON messages (room, changed_ts) WHERE changed_ts IS NOT NULL;`,
 ];
 
 interface MessageRow {
@@ -149,11 +152,15 @@ export class SqliteChatStore implements ChatStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       messageById: this.db.prepare<[number], MessageRow>('SELECT * FROM messages WHERE id = ?'),
-      edit: this.db.prepare<[string, string, number, number]>(
-        'UPDATE messages SET message = ?, mentions = ?, edited_ts = ? WHERE id = ?',
+      edit: this.db.prepare<[string, string, number, number, number]>(
+        'UPDATE messages SET message = ?, mentions = ?, edited_ts = ?, changed_ts = ? WHERE id = ?',
       ),
-      delete: this.db.prepare<[number]>(
-        "UPDATE messages SET message = '', mentions = '[]', deleted = 1 WHERE id = ?",
+      delete: this.db.prepare<[number, number]>(
+        "UPDATE messages SET message = '', mentions = '[]', deleted = 1, changed_ts = ? WHERE id = ?",
+      ),
+      changed: this.db.prepare<[string, number, number, number], MessageRow>(
+        `SELECT * FROM messages WHERE room = ? AND changed_ts >= ? AND id <= ?
+         ORDER BY changed_ts DESC, id DESC LIMIT ?`,
       ),
       messageByClientId: this.db.prepare<[string, string], MessageRow>(
         'SELECT * FROM messages WHERE session_id = ? AND client_id = ?',
@@ -226,13 +233,13 @@ export class SqliteChatStore implements ChatStore {
   }
 
   editMessage(id: number, message: string, mentions: string[], editedTs: number): Promise<void> {
-    this.statements.edit.run(message, JSON.stringify(mentions), editedTs, id);
+    this.statements.edit.run(message, JSON.stringify(mentions), editedTs, editedTs, id);
     this.wrotePages(1);
     return Promise.resolve();
   }
 
-  deleteMessage(id: number): Promise<void> {
-    this.statements.delete.run(id);
+  deleteMessage(id: number, deletedTs: number): Promise<void> {
+    this.statements.delete.run(deletedTs, id);
     this.wrotePages(1);
     return Promise.resolve();
   }
@@ -250,6 +257,16 @@ export class SqliteChatStore implements ChatStore {
   messagesAfter(room: string, afterId: number, limit: number): Promise<MessagePage> {
     const rows = this.statements.after.all(room, afterId, limit + 1);
     return Promise.resolve(pageOf(rows, limit, 'newer', toMessage));
+  }
+
+  changedMessages(
+    room: string,
+    sinceTs: number,
+    uptoId: number,
+    limit: number,
+  ): Promise<StoredMessage[]> {
+    const rows = this.statements.changed.all(room, sinceTs, uptoId, limit);
+    return Promise.resolve(rows.reverse().map(toMessage));
   }
 
   createSession(session: SessionRecord, tokenHash: string): Promise<void> {
