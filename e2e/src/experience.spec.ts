@@ -332,6 +332,18 @@ describe('A chat people enjoy (presence, typing, time, reading comfort, themes, 
       throw new Error(`Tab never reached ${testId}`);
     }
 
+    // The first Tab shows the skip link; Enter on it goes straight to the message box.
+    const focusedId = () =>
+      page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? '');
+    await page.keyboard.press('Tab');
+    expect(await focusedId()).toBe('skip-link');
+    const skip = await page.getByTestId('skip-link').boundingBox();
+    expect(skip && skip.y >= 0 && skip.height > 0).toBe(true);
+    await screenshot(page, 'keyboard-skip-link');
+    await page.keyboard.press('Enter');
+    expect(await focusedId()).toBe('composer-input');
+    expect(page.url()).not.toContain('#');
+
     await tabTo('composer-input');
     await page.keyboard.type('Typed and sent from the keyboard');
     await page.keyboard.press('Enter');
