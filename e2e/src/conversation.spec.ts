@@ -44,6 +44,15 @@ describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
   const message = (page: Page, text: string) =>
     page.locator('[data-testid="message"][data-id]').filter({ hasText: text });
 
+  /** Deletes my message with this text through its menu: Delete, then the confirm step. */
+  async function deleteMine(page: Page, text: string): Promise<void> {
+    const doomed = message(page, text);
+    await doomed.hover();
+    await doomed.getByTestId('message-delete').click();
+    await doomed.getByTestId('message-delete-confirm').click();
+    await page.locator('[data-testid="message"][data-deleted="true"]').waitFor();
+  }
+
   /** Emulates the tab being hidden or shown again (what switching tabs does). */
   async function setHidden(page: Page, hidden: boolean): Promise<void> {
     await page.evaluate((isHidden) => {
@@ -183,11 +192,7 @@ describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
     await message(ada, 'First draft, fixed').getByTestId('message-edited').waitFor();
 
     // Delete asks first, then leaves a tombstone everywhere.
-    const doomed = message(ada, 'To be removed');
-    await doomed.hover();
-    await doomed.getByTestId('message-delete').click();
-    await doomed.getByTestId('message-delete-confirm').click();
-    await ada.locator('[data-testid="message"][data-deleted="true"]').waitFor();
+    await deleteMine(ada, 'To be removed');
     const tombstone = bo.locator('[data-testid="message"][data-deleted="true"]');
     await tombstone.waitFor();
     expect(await tombstone.textContent()).toContain('This message was deleted');
@@ -231,11 +236,7 @@ describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
     await editor.fill('Before the trip, edited');
     await editor.press('Enter');
     await message(ada, 'Before the trip, edited').getByTestId('message-edited').waitFor();
-    const doomed = message(ada, 'Soon gone');
-    await doomed.hover();
-    await doomed.getByTestId('message-delete').click();
-    await doomed.getByTestId('message-delete-confirm').click();
-    await ada.locator('[data-testid="message"][data-deleted="true"]').waitFor();
+    await deleteMine(ada, 'Soon gone');
 
     await bo.context().setOffline(false);
     await bo.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
