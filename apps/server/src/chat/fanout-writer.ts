@@ -244,14 +244,16 @@ export class FanoutWriter {
       return;
     }
     const data = Array.isArray(queue) ? this.join(queue) : queue;
-    if (this.closedAsSlow(raw, data.length)) {
+    const buffered = raw.writableLength;
+    if (buffered + (raw._handle?.writeQueueSize ?? 0) + data.length > this.maxBacklogBytes) {
+      this.closeAsSlow(raw);
       return;
     }
     this.batchesWritten += 1;
     // With nothing waiting in the stream's own buffer, the stream would hand the buffer straight
     // to the handle: do that without its bookkeeping (about 1 µs per write, a tenth of a
     // delivery). Anything written later queues behind it in libuv, in order.
-    if (raw._writeGeneric && raw.writableLength === 0 && !raw.connecting) {
+    if (raw._writeGeneric && buffered === 0 && !raw.connecting) {
       raw._writeGeneric(false, data, 'buffer', (error) => {
         if (error) {
           raw.destroy(error);
@@ -274,9 +276,13 @@ export class FanoutWriter {
     if (waiting + more <= this.maxBacklogBytes) {
       return false;
     }
+    this.closeAsSlow(raw);
+    return true;
+  }
+
+  private closeAsSlow(raw: DirectlyWritable): void {
     this.slowClosed += 1;
     raw.destroy();
-    return true;
   }
 
   /** The frames of `queue` as one buffer; the same one for every recipient of the same frames. */
