@@ -113,6 +113,29 @@ describe('Presence and typing (real app, real sockets)', () => {
       ]);
     });
 
+    it('relays a few of a typist’s alternating starts and stops, and disconnects the flooder', async () => {
+      await start();
+      const ada = await joined();
+      const bo = await joined();
+      const seen = record(bo.socket);
+      const told = waitFor(ada.socket, 'request_refused');
+      const gone = new Promise<string>((resolve) => ada.socket.on('disconnect', resolve));
+      for (let i = 0; i < 4000 && ada.socket.connected; i++) {
+        emitRaw(ada.socket, 'typing', { is_typing: i % 2 === 0 });
+      }
+      expect(await told).toMatchObject({ event: 'connection', error: ErrorCode.RateLimited });
+      expect(await gone).toBe('io server disconnect');
+      await settle(bo.socket);
+      const relayed = seen.filter(([event]) => event === 'user_typing');
+      // One start and its stop (plus at most one more pair if the run straddles a second).
+      expect(relayed.length).toBeGreaterThanOrEqual(2);
+      expect(relayed.length).toBeLessThanOrEqual(4);
+      // Bo is still served.
+      expect(await request(bo.socket, 'send_message', { message: 'still here' })).toMatchObject({
+        ok: true,
+      });
+    });
+
     it.each([[{}], [{ is_typing: 'yes' }], [null], ['typing']])(
       'drops a malformed typing payload %j, telling the client when it asked',
       async (payload) => {

@@ -259,20 +259,31 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   /**
    * Typing indicator: fire and forget (clients send it volatile). Relayed, throttled, to everyone
-   * but the typist's own tabs; malformed payloads are dropped (refused when an ack was asked).
+   * but the typist's own tabs; malformed payloads are dropped (refused when an ack was asked). A
+   * typist over its rate is refused the same way and collects strikes like any flooder.
    */
   @SubscribeMessage(ClientEvent.Typing)
-  typing(
+  async typing(
     @ConnectedSocket() socket: ChatSocket,
     @MessageBody() body: unknown,
     @Ack() ack: AckCallback<AckError>,
-  ): void {
+  ): Promise<void> {
     const parsed = parsePayload(typingPayloadSchema, body);
     if (!parsed.ok) {
       ack?.(parsed);
       return;
     }
-    this.relayTyping(socket, parsed.data.is_typing);
+    const limited = await this.limit(socket, 'typing');
+    // A stop is honoured even over the limit (it relays only after a relayed start, so it cannot
+    // amplify), or listeners would show a ghost typist.
+    if (!limited || !parsed.data.is_typing) {
+      this.relayTyping(socket, parsed.data.is_typing);
+    }
+    if (limited) {
+      this.metrics.refusals.inc({ code: limited.error });
+      ack?.(limited);
+      await this.strike(socket);
+    }
   }
 
   private relayTyping(socket: ChatSocket, isTyping: boolean): void {
@@ -452,9 +463,12 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       return undefined;
     }
     const seconds = Math.ceil(verdict.retryAfterMs / 1000);
-    const what = { message: 'messages', rename: 'name changes', history: 'history requests' }[
-      action
-    ];
+    const what = {
+      message: 'messages',
+      rename: 'name changes',
+      history: 'history requests',
+      typing: 'typing notices',
+    }[action];
     return ackError(
       ErrorCode.RateLimited,
       `Too many ${what}. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,

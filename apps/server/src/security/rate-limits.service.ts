@@ -11,11 +11,18 @@ import {
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { REDIS } from '../redis/redis.module.js';
 
-export type LimitedAction = 'message' | 'rename' | 'history';
+export type LimitedAction = 'message' | 'rename' | 'history' | 'typing';
 
 /** Pages of history a session may ask for per second, plus a burst (scrolling back fast). */
 const HISTORY_PER_SECOND = 5;
 const HISTORY_BURST = 20;
+/**
+ * Typing notices a session may send per second, plus a burst. The web app sends one every 2 s
+ * while keys are pressed and one when the box empties; past this it is a flood, and counts
+ * toward the strikes that disconnect.
+ */
+const TYPING_PER_SECOND = 4;
+const TYPING_BURST = 10;
 
 export type Verdict = { ok: true } | { ok: false; retryAfterMs: number };
 
@@ -80,7 +87,7 @@ async function take(limiter: RateLimiterAbstract, key: string): Promise<Verdict>
 
 /**
  * Flood control, per session and per client address: messages (a burst, then a steady rate),
- * renames (a few a minute) and new connections per address. Clients that keep hitting the limits
+ * renames (a few a minute), history pages, typing notices and new connections per address. Clients that keep hitting the limits
  * collect strikes and are disconnected. Counters are shared through Redis when it is configured
  * (the cluster holds one limit), in memory otherwise; strikes are per socket, so always local.
  */
@@ -101,11 +108,13 @@ export class RateLimitsService {
       message: bursty(create, 'msg:s', limits.messagesPerSecond, limits.messageBurst),
       rename: create({ keyPrefix: 'ren:s', points: limits.renamesPerMinute, duration: 60 }),
       history: bursty(create, 'hist:s', HISTORY_PER_SECOND, HISTORY_BURST),
+      typing: bursty(create, 'typ:s', TYPING_PER_SECOND, TYPING_BURST),
     };
     this.perAddress = {
       message: bursty(create, 'msg:ip', limits.messagesPerSecond * ip, limits.messageBurst * ip),
       rename: create({ keyPrefix: 'ren:ip', points: limits.renamesPerMinute * ip, duration: 60 }),
       history: bursty(create, 'hist:ip', HISTORY_PER_SECOND * ip, HISTORY_BURST * ip),
+      typing: bursty(create, 'typ:ip', TYPING_PER_SECOND * ip, TYPING_BURST * ip),
     };
     this.connections = create({
       keyPrefix: 'conn:ip',

@@ -172,6 +172,20 @@ describe(UsersService.name, () => {
       expect(sut.setTyping('a', false, 2200)).toBeUndefined();
       expect(sut.setTyping('ghost', true, 3000)).toBeUndefined();
     });
+
+    it('relays at most one start a second however the value alternates', () => {
+      sut.attach('a', ROOM, identity('s1', 'Ada'));
+      const relayed = [];
+      // A hostile client toggling true/false 4,000 times within 2 s.
+      for (let i = 0; i < 4000; i++) {
+        const user = sut.setTyping('a', i % 2 === 0, Math.floor(i / 2));
+        if (user) {
+          relayed.push(user.typing);
+        }
+      }
+      // Starts at 0 and 1000 ms, each followed by its stop: four relays, not 4,000.
+      expect(relayed).toEqual([true, false, true, false]);
+    });
   });
 
   describe('rename', () => {

@@ -113,7 +113,7 @@ export class UsersService implements OnModuleDestroy {
       userId: publicUserId(identity.sessionId),
       sockets: [socketId],
       typing: false,
-      typingRelayedAt: 0,
+      typingRelayedAt: -Infinity,
     };
     here.bySession.set(user.sessionId, user);
     here.sessionByName.set(usernameKey(user.username), user.sessionId);
@@ -196,7 +196,9 @@ export class UsersService implements OnModuleDestroy {
 
   /**
    * Records that the session of a socket started or stopped typing. Returns the user when the
-   * others should hear of it: a change, or a repeated `true` no more than once a second.
+   * others should hear of it: a start at most once a second whatever came between (alternating
+   * true/false must not bypass the throttle: 4,000 toggles were 4,000 relays to every listener),
+   * and a stop only after a relayed start.
    */
   setTyping(socketId: string, isTyping: boolean, now = Date.now()): OnlineUser | undefined {
     const user = this.presenceBySocket.get(socketId);
@@ -208,7 +210,7 @@ export class UsersService implements OnModuleDestroy {
       user.typing = false;
       return was ? user : undefined;
     }
-    if (user.typing && now - user.typingRelayedAt < TYPING_RELAY_INTERVAL_MS) {
+    if (now - user.typingRelayedAt < TYPING_RELAY_INTERVAL_MS) {
       return undefined;
     }
     user.typing = true;
