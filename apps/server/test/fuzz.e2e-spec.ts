@@ -12,9 +12,10 @@ import { type Joined, join, request, startApp, until } from './support/chat-test
 
 /**
  * Hostile traffic at the Engine.IO/Socket.IO layers, bounded in count and time: at least 100,000
- * random and malformed frames over raw WebSockets and long-polling, while honest clients keep
- * chatting. Afterwards the server must be up, its memory bounded, and the honest clients must
- * have received every valid message.
+ * random and malformed frames over raw WebSockets and long-polling (typing toggles and mention
+ * bombs among them), stalled readers asking for big history pages, and a flood of handshakes that
+ * never join, while honest clients keep chatting. Afterwards the server must be up, its memory
+ * bounded, and the honest clients must have received every valid message.
  */
 const FRAMES = 100_000;
 const POLLING_SHARE = Number(process.env.FUZZ_POLLING_SHARE ?? 0.1);
@@ -115,6 +116,9 @@ const EVENTS = [
   'send_message',
   'update_username',
   'load_history',
+  'typing',
+  'edit_message',
+  'delete_message',
   'no_such_event',
   'connect',
   'disconnect',
@@ -125,7 +129,7 @@ const EVENTS = [
 /** One Socket.IO-level packet (inside an Engine.IO message packet, type 4). */
 function socketIoPacket(): string {
   const ackId = random() < 0.5 ? String(int(1000)) : '';
-  switch (int(12)) {
+  switch (int(14)) {
     case 0:
       return `2${ackId}${JSON.stringify([pick(EVENTS), randomJson()])}`;
     case 1:
@@ -159,6 +163,16 @@ function socketIoPacket(): string {
       return `5${int(3)}-${JSON.stringify(['send_message', { message: { _placeholder: true, num: int(3) } }])}`;
     case 10: // a connect with junk auth
       return `0${JSON.stringify(randomJson())}`;
+    case 11: // typing toggles, as fast as the frames go
+      return `2${ackId}${JSON.stringify(['typing', { is_typing: random() < 0.5 }])}`;
+    case 12: // mention bombs: a wall of @, or of @name look-alikes
+      return `2${ackId}${JSON.stringify([
+        pick(['send_message', 'edit_message']),
+        {
+          id: int(50),
+          message: random() < 0.5 ? '@'.repeat(1 + int(2000)) : '@User_1234 '.repeat(1 + int(180)),
+        },
+      ])}`;
     default: // valid-looking messages (most get refused by limits or validation)
       return `2${ackId}${JSON.stringify(['send_message', { message: randomText(1 + int(60)) }])}`;
   }
@@ -300,10 +314,53 @@ describe('Fuzzing the transports (real app, raw frames)', () => {
         }
       }
 
+      /**
+       * Stalled readers: join (resuming from offset 0: the whole replay), stop reading, and keep
+       * asking for the biggest history pages; the server must not keep what it cannot send.
+       */
+      async function stalledReader(rounds: number): Promise<void> {
+        for (let round = 0; round < rounds && Date.now() - started < DEADLINE_MS; round++) {
+          const socket = new WebSocket(wsUrl);
+          connections++;
+          await new Promise<void>((resolve) => {
+            socket.once('error', () => resolve());
+            socket.once('close', () => resolve());
+            socket.once('message', () => {
+              socket.send(`40${JSON.stringify({ server_offset: 0 })}`);
+              (socket as unknown as { _socket: { pause(): void } })._socket.pause();
+              let asked = 0;
+              const timer = setInterval(() => {
+                if (asked++ >= 40 || socket.readyState !== WebSocket.OPEN) {
+                  clearInterval(timer);
+                  socket.terminate();
+                  return;
+                }
+                socket.send(
+                  `42${asked}${JSON.stringify(['load_history', { before: 2 ** 53 - 1, limit: 200 }])}`,
+                );
+                sent++;
+              }, 25);
+            });
+          });
+        }
+      }
+
+      /** Engine.IO handshakes that never join: each must be let go, not kept for 45 s. */
+      async function handshakeFlood(count: number): Promise<void> {
+        const base = `${url}/socket.io/?EIO=4&transport=polling`;
+        for (let i = 0; i < count && Date.now() - started < DEADLINE_MS; i += 20) {
+          await Promise.all(Array.from({ length: 20 }, () => httpRequest(base)));
+          connections += 20;
+          sent += 20;
+        }
+      }
+
       await Promise.all([
         websocketFuzzer(Math.floor(wsTarget / 2)),
         websocketFuzzer(Math.ceil(wsTarget / 2)),
         pollingFuzzer(FRAMES - wsTarget),
+        stalledReader(10),
+        handshakeFlood(1000),
       ]);
       chatting = false;
       await chatter;
