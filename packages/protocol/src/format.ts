@@ -21,7 +21,7 @@ const LINK_START = /https?:\/\//iy;
 /** Characters that end a link (whitespace, quotes, angle brackets). */
 const LINK_STOP = /[\s<>"'`]/u;
 /** Trailing punctuation that belongs to the sentence, not the link. */
-const TRAILING_PUNCTUATION = /[.,;:!?*_]+$/u;
+const TRAILING_PUNCTUATION = '.,;:!?*_';
 
 /** Splits a message into paragraphs and fenced code blocks. */
 export function formatMessage(text: string): Block[] {
@@ -80,6 +80,12 @@ export function formatInline(text: string, depth = 0): Inline[] {
       plain = '';
     }
   };
+  // Where the run of link characters around `i` ends, kept while `i` is inside it: a run with many
+  // link starts that are not URLs (`(http://(http://…`) is scanned once, not once per start.
+  let linkStop = -1;
+  // The last closing marker found for `*` / `_` and where its search began: `i` only grows, so a
+  // later search from inside the same span has the same answer (`_a__a__a_…` was quadratic).
+  const closers = new Map<string, { from: number; end: number }>();
   let i = 0;
   while (i < text.length) {
     const char = text[i];
@@ -100,7 +106,12 @@ export function formatInline(text: string, depth = 0): Inline[] {
         continue;
       }
     } else if ((char === '*' || char === '_') && depth < MAX_DEPTH && opensEmphasis(text, i)) {
-      const end = closingEmphasis(text, i + 1, char);
+      const kept = closers.get(char);
+      const end =
+        kept && kept.from <= i + 1 && (kept.end === -1 || kept.end > i + 1)
+          ? kept.end
+          : closingEmphasis(text, i + 1, char);
+      closers.set(char, { from: i + 1, end });
       if (end !== -1) {
         flush();
         out.push({ type: 'italic', children: formatInline(text.slice(i + 1, end), depth + 1) });
@@ -110,11 +121,13 @@ export function formatInline(text: string, depth = 0): Inline[] {
     } else if ((char === 'h' || char === 'H') && atWordStart(text, i)) {
       LINK_START.lastIndex = i;
       if (LINK_START.test(text)) {
-        let end = i;
-        while (end < text.length && !LINK_STOP.test(text[end] ?? '')) {
-          end++;
+        if (linkStop < i) {
+          linkStop = i;
+          while (linkStop < text.length && !LINK_STOP.test(text[linkStop] ?? '')) {
+            linkStop++;
+          }
         }
-        const candidate = trimLink(text.slice(i, end));
+        const candidate = trimLink(text.slice(i, linkStop));
         const href = safeHref(candidate);
         if (href) {
           flush();
@@ -158,17 +171,32 @@ function closingEmphasis(text: string, from: number, marker: string): number {
   return -1;
 }
 
-/** Drops sentence punctuation and an unbalanced closing parenthesis from a link's end. */
+/**
+ * Drops sentence punctuation and unbalanced closing parentheses from a link's end, in one pass
+ * from the end with the parentheses counted once (a regex and a recount per parenthesis took
+ * 583 ms on `https://a.co/` + 1,200 `.` + 787 `)`).
+ */
 function trimLink(candidate: string): string {
-  let link = candidate.replace(TRAILING_PUNCTUATION, '');
-  while (link.endsWith(')') && count(link, '(') < count(link, ')')) {
-    link = link.slice(0, -1).replace(TRAILING_PUNCTUATION, '');
+  let open = 0;
+  let close = 0;
+  for (const char of candidate) {
+    if (char === '(') {
+      open++;
+    } else if (char === ')') {
+      close++;
+    }
   }
-  return link;
-}
-
-function count(text: string, char: string): number {
-  return text.split(char).length - 1;
+  let end = candidate.length;
+  for (;;) {
+    while (end > 0 && TRAILING_PUNCTUATION.includes(candidate[end - 1] ?? '(')) {
+      end--;
+    }
+    if (end === 0 || candidate[end - 1] !== ')' || open >= close) {
+      return candidate.slice(0, end);
+    }
+    end--;
+    close--;
+  }
 }
 
 /** The link target if it is a well-formed http(s) URL with a host; nothing else becomes a link. */

@@ -29,3 +29,17 @@ export const DEFAULT_ROOM = 'lobby';
 export const ROOM_NAME_MAX_LENGTH = 32;
 /** Most people `user_list` names; a bigger room sends the first ones by name and the count. */
 export const USER_LIST_LIMIT = 200;
+/**
+ * Most `@` one message is searched at for mentions (an e-mail address's `@` does not count): past
+ * them the rest is plain text. Each costs one lookup per distinct name length in the room, so a
+ * 2,000-`@` message is as cheap as a 50-`@` one.
+ */
+export const MENTION_SCAN_LIMIT = 50;
+/**
+ * Most combining marks kept on one character of a message ("Zalgo" text beyond it is dropped):
+ * enough for any language (Vietnamese stacks 2, Hebrew with cantillation 3), while 1,900 marks on
+ * one letter drew over the whole message column.
+ */
+export const MESSAGE_MAX_COMBINING_MARKS = 4;
+/** Longest run of blank lines kept in a message: 2,000 newlines made one message 46,000 px tall. */
+export const MESSAGE_MAX_BLANK_LINES = 2;

@@ -1,5 +1,7 @@
 import { ErrorCode } from './errors.js';
 import {
+  MESSAGE_MAX_BLANK_LINES,
+  MESSAGE_MAX_COMBINING_MARKS,
   MESSAGE_MAX_LENGTH,
   RESERVED_USERNAMES,
   USERNAME_MAX_LENGTH,
@@ -19,15 +21,30 @@ export function characterCount(text: string): number {
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const MESSAGE_CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/gu;
 
+// Bidirectional embeddings, overrides and isolates: they reorder what follows them, so a message
+// could make the next words (or a link) read backwards. Names refuse them too.
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/gu;
+// Combining marks past the first few on one character ("Zalgo" text draws over its neighbours).
+const EXCESS_MARKS = new RegExp(`(\\p{M}{${MESSAGE_MAX_COMBINING_MARKS}})\\p{M}+`, 'gu');
+// A line break followed by more blank lines than are kept. (No backtracking blow-up: `[ \t]*`
+// cannot match the `\n` that ends each line.)
+const EXCESS_BLANK_LINES = new RegExp(`\\n(?:[ \\t]*\\n){${MESSAGE_MAX_BLANK_LINES + 1},}`, 'gu');
+const KEPT_BLANK_LINES = '\n'.repeat(MESSAGE_MAX_BLANK_LINES + 1);
+
 /**
- * What the server stores and relays for a message: line endings unified, control characters
- * dropped, blank lines at the start and trailing white space removed. Inner spacing is kept,
- * since it carries meaning (indentation, code).
+ * What the server stores and relays for a message: line endings unified, control and
+ * direction-changing characters dropped, at most `MESSAGE_MAX_COMBINING_MARKS` combining marks on
+ * a character, at most `MESSAGE_MAX_BLANK_LINES` blank lines in a row, blank lines at the start
+ * and trailing white space removed. Inner spacing is kept, since it carries meaning
+ * (indentation, code).
  */
 export function normalizeMessage(raw: string): string {
   return raw
     .replace(/\r\n?/gu, '\n')
     .replace(MESSAGE_CONTROL_CHARACTERS, '')
+    .replace(BIDI_CONTROLS, '')
+    .replace(EXCESS_MARKS, '$1')
+    .replace(EXCESS_BLANK_LINES, KEPT_BLANK_LINES)
     .replace(/^(?:[ \t]*\n)+/u, '')
     .trimEnd();
 }
@@ -59,19 +76,29 @@ export function normalizeUsername(raw: string): string {
     .replace(/\p{Zs}+/gu, ' ');
 }
 
-// Controls, zero-width characters, bidirectional overrides and isolates, soft hyphen, BOM:
-// they make names that look alike or hide text, so they never belong in a name.
+// Controls, zero-width and other default-ignorable characters (Hangul fillers, Khmer inherent
+// vowels, variation selectors, ...), bidirectional overrides and isolates, soft hyphen, BOM, and
+// characters that draw as blank although Unicode does not call them space (braille blank, musical
+// null notehead): they make names that look alike, look empty or hide text.
 const FORBIDDEN_IN_USERNAME =
   // eslint-disable-next-line no-misleading-character-class -- lone joiners/selectors are what we refuse
-  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u115F\u1160\u3164\uFFA0\u034F\u180B-\u180F\uFE00-\uFE0F]/u;
+  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u115F\u1160\u3164\uFFA0\u034F\u17B4\u17B5\u180B-\u180F\u2800\uFE00-\uFE0F\u{1D159}]/u;
+/** A name needs something to read: marks, symbols and punctuation alone look blank or alike. */
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+/** What separates words in a name, for reserved words: `[System]`, `System Bot`, `root_1`. */
+const BETWEEN_WORDS = /[^\p{L}\p{N}\p{M}]+/u;
 
 /**
- * A name compatibility-folded (`ＡＤＡ`), case-folded (`aDA`) and without white space (`A da`).
- * The server's comparison key (`usernameKey`, in `names.ts`) adds Unicode's confusables on top;
- * that table is large, so this light form is what browsers use for their own checks.
+ * A name compatibility-folded (`ＡＤＡ`), case-folded (`aDA`), without accents or other marks
+ * (`Ädä`) and without white space (`A da`). The server's comparison key (`usernameKey`, in
+ * `names.ts`) adds Unicode's confusables on top; that table is large, so this light form is what
+ * browsers use for their own checks.
  */
 export function foldUsername(name: string): string {
-  return name.normalize('NFKC').toLowerCase().replace(/\s+/gu, '');
+  return name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[\p{M}\s]+/gu, '');
 }
 
 export type UsernameProblem = typeof ErrorCode.NameInvalid | typeof ErrorCode.NameReserved;
@@ -105,8 +132,14 @@ export function checkUsername(
       message: 'A name cannot contain control, invisible or direction-changing characters.',
     };
   }
-  const key = keyOf(normalized);
-  if (RESERVED_USERNAMES.some((word) => keyOf(word) === key)) {
+  if (!LETTER_OR_DIGIT.test(normalized)) {
+    return { error: ErrorCode.NameInvalid, message: 'A name needs at least one letter or digit.' };
+  }
+  // Reserved as a whole name (`S y s t e m`) or as any word of it (`[System]`, `System Bot`),
+  // but not inside a word (`Systematic`).
+  const reserved = new Set(RESERVED_USERNAMES.map(keyOf));
+  const words = normalized.split(BETWEEN_WORDS).filter((word) => word.length > 0);
+  if (reserved.has(keyOf(normalized)) || words.some((word) => reserved.has(keyOf(word)))) {
     return { error: ErrorCode.NameReserved, message: `“${normalized}” is reserved.` };
   }
   return null;
