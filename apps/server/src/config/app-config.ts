@@ -48,6 +48,16 @@ const envSchema = z.object({
   /** Most messages replayed to a client resuming from `auth.offset`; past that it is told so. */
   RESUME_MAX_MESSAGES: z.coerce.number().int().min(1).max(10_000).default(500),
   /**
+   * Memory for the newest page of recently active rooms (SQLite only), estimated per page: a page
+   * of long messages retains up to ≈210 KB, so a count of rooms alone bounds nothing.
+   */
+  HISTORY_CACHE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(16 * 1024 * 1024 * 1024)
+    .default(32 * 1024 * 1024),
+  /**
    * Window in which Socket.IO's connection state recovery restores a dropped socket; 0 (the
    * default): off. It keeps every packet sent, each newcomer's welcome included, for the whole
    * window (about 45 KB per connection in a 10,000-person room); the app's own resume
@@ -150,6 +160,7 @@ export interface AppConfig {
   presenceGraceMs: number;
   sessionTtlMs: number;
   resumeMaxMessages: number;
+  historyCacheBytes: number;
   recoveryWindowMs: number;
   presenceBatchThreshold: number;
   presenceBatchMs: number;
@@ -211,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     presenceGraceMs: parsed.PRESENCE_GRACE_MS,
     sessionTtlMs: parsed.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
     resumeMaxMessages: parsed.RESUME_MAX_MESSAGES,
+    historyCacheBytes: parsed.HISTORY_CACHE_BYTES,
     recoveryWindowMs: parsed.RECOVERY_WINDOW_MS,
     presenceBatchThreshold: parsed.PRESENCE_BATCH_THRESHOLD,
     presenceBatchMs: parsed.PRESENCE_BATCH_MS,

@@ -14,6 +14,7 @@ import { CHAT_STORE } from '../storage/storage.module.js';
 import type { ChatStore, StoredMessage } from '../storage/chat-store.js';
 import { publicUserId } from '../users/public-user-id.js';
 import type { OnlineUser } from '../users/users.service.js';
+import { ByteBoundedLru, estimatePageBytes } from './newest-pages.js';
 
 export interface PostResult {
   message: NewMessagePayload;
@@ -47,9 +48,6 @@ export type EditResult =
   { ok: true; id: number; message: string; editedTs: number; mentions: string[] } | AckError;
 export type DeleteResult = { ok: true; id: number } | AckError;
 
-/** How many rooms' newest pages are kept in memory. */
-const NEWEST_PAGES_KEPT = 1000;
-
 function toChange(message: StoredMessage): MessageChange {
   return message.deleted
     ? { id: message.id, deleted: true }
@@ -69,7 +67,7 @@ export function toWireMessage(message: StoredMessage): NewMessagePayload {
     message: message.message,
     id: message.id,
     ts: message.ts,
-    user_id: publicUserId(message.sessionId),
+    user_id: publicUserId(message.sessionId, message.room),
   };
   if (message.clientId !== null) {
     wire.client_id = message.clientId;
@@ -101,9 +99,11 @@ export class MessagesService {
   /**
    * The newest page of recently active rooms, so a join storm reads no rows: every newcomer gets
    * this page. Dropped on any change in the room. Only with a store of our own: with a shared
-   * database other nodes write too.
+   * database other nodes write too. Bounded by bytes (`HISTORY_CACHE_BYTES`), not rooms: a page
+   * of 50 messages of 2,000 characters retains 116–213 KB (Latin-1 to emoji), so the former cap
+   * of 1,000 rooms let it reach ≈210 MB.
    */
-  private readonly newest = new Map<string, HistoryPage>();
+  private readonly newest: ByteBoundedLru<HistoryPage>;
   private readonly keepNewest: boolean;
   /** Counts changes, so a page read while a change was being made is not kept. */
   private changes = 0;
@@ -113,6 +113,14 @@ export class MessagesService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.keepNewest = config.databaseUrl === undefined;
+    this.newest = new ByteBoundedLru(config.historyCacheBytes, (page) =>
+      estimatePageBytes(page.messages),
+    );
+  }
+
+  /** Estimated bytes of the newest pages kept in memory (at most `HISTORY_CACHE_BYTES`). */
+  get cachedPageBytes(): number {
+    return this.newest.bytes;
   }
 
   /** Stores a message by `author` in its room; `present` are the people who can be mentioned. */
@@ -150,12 +158,12 @@ export class MessagesService {
     now = Date.now(),
   ): Promise<EditResult> {
     return this.serially(async () => {
-      const refused = this.refusal(author, await this.store.getMessage(id));
+      const refused = this.refusal(author, await this.store.getMessage(author.room, id));
       if (refused) {
         return refused;
       }
       const mentions = findMentions(text, present);
-      await this.store.editMessage(id, text, mentions, now);
+      await this.store.editMessage(author.room, id, text, mentions, now);
       this.changed(author.room);
       return { ok: true, id, message: text, editedTs: now, mentions };
     });
@@ -164,11 +172,11 @@ export class MessagesService {
   /** Removes a message, if `author` wrote it in its room; a tombstone keeps its place. */
   delete(author: OnlineUser, id: number, now = Date.now()): Promise<DeleteResult> {
     return this.serially(async () => {
-      const refused = this.refusal(author, await this.store.getMessage(id));
+      const refused = this.refusal(author, await this.store.getMessage(author.room, id));
       if (refused) {
         return refused;
       }
-      await this.store.deleteMessage(id, now);
+      await this.store.deleteMessage(author.room, id, now);
       this.changed(author.room);
       return { ok: true, id };
     });
@@ -185,10 +193,6 @@ export class MessagesService {
     const stored = await this.store.latestMessages(room, limit);
     const page = { messages: stored.messages.map(toWireMessage), hasMore: stored.more };
     if (usual && this.changes === changesBefore) {
-      if (this.newest.size >= NEWEST_PAGES_KEPT) {
-        // Forget the room kept longest (Map order is insertion order).
-        this.newest.delete(this.newest.keys().next().value as string);
-      }
       this.newest.set(room, page);
     }
     return page;
@@ -216,9 +220,9 @@ export class MessagesService {
         return { ...(await this.latest(room)), truncated: true };
       }
     }
-    const seen = afterId > 0 ? await this.store.getMessage(afterId) : undefined;
+    const seen = afterId > 0 ? await this.store.getMessage(room, afterId) : undefined;
     const changed =
-      seen?.room === room
+      seen !== undefined
         ? await this.store.changedMessages(
             room,
             seen.ts - CLOCK_SKEW_MARGIN_MS,
@@ -240,7 +244,7 @@ export class MessagesService {
 
   /** Why `author` may not change `message`, if it may not. */
   private refusal(author: OnlineUser, message: StoredMessage | undefined): AckError | undefined {
-    if (!message || message.room !== author.room || message.deleted) {
+    if (!message || message.deleted) {
       return ackError(ErrorCode.MessageNotFound);
     }
     if (message.sessionId !== author.sessionId) {

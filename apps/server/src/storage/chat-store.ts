@@ -1,5 +1,6 @@
 /** A message as stored: the wire's `new_message` fields plus who sent it. */
 export interface StoredMessage {
+  /** Its number in its room (1, 2, …): the wire's `id`. Says nothing about other rooms. */
   id: number;
   /** The room it was said in (normalised name). */
   room: string;
@@ -27,6 +28,14 @@ export interface SessionRecord {
   lastSeenAt: number;
 }
 
+/** Which sessions {@link ChatStore.deleteExpiredSessions} removes: last seen before these times. */
+export interface SessionCutoffs {
+  /** Any session. */
+  seenBefore: number;
+  /** A session that never wrote a message nor chose a name. */
+  silentSeenBefore: number;
+}
+
 export interface MessagePage {
   /** Oldest first. */
   messages: StoredMessage[];
@@ -41,16 +50,24 @@ export interface MessagePage {
  */
 export interface ChatStore {
   /**
-   * Stores a message and gives it the next id. When the same session already stored a message with
-   * the same `clientId`, nothing is written and that earlier message comes back with `duplicate`.
+   * Stores a message and gives it its room's next id, in the order the room's messages are
+   * committed (also across the nodes of a cluster). When the same session already stored a
+   * message with the same `clientId` in the same room, nothing is written and that earlier
+   * message comes back with `duplicate`.
    */
   appendMessage(message: NewStoredMessage): Promise<{ message: StoredMessage; duplicate: boolean }>;
-  /** One message by id, whatever its room. */
-  getMessage(id: number): Promise<StoredMessage | undefined>;
+  /** Message `id` of `room`. */
+  getMessage(room: string, id: number): Promise<StoredMessage | undefined>;
   /** Replaces a message's text (and mentions) and stamps the edit time. */
-  editMessage(id: number, message: string, mentions: string[], editedTs: number): Promise<void>;
+  editMessage(
+    room: string,
+    id: number,
+    message: string,
+    mentions: string[],
+    editedTs: number,
+  ): Promise<void>;
   /** Empties a message and marks it deleted; its id and place stay (a tombstone). */
-  deleteMessage(id: number, deletedTs: number): Promise<void>;
+  deleteMessage(room: string, id: number, deletedTs: number): Promise<void>;
   /**
    * Messages of `room` up to `uptoId` edited or deleted at `sinceTs` or later, at most `limit`
    * (the latest changes), oldest change first: what a client that resumes may have missed.
@@ -72,8 +89,16 @@ export interface ChatStore {
   createSession(session: SessionRecord, tokenHash: string): Promise<void>;
   /** The session whose token hashes to `tokenHash`, if it exists and was seen after `seenAfter`. */
   findSession(tokenHash: string, seenAfter: number): Promise<SessionRecord | undefined>;
+  /** A new name counts as using the session (it is then kept like a session that wrote). */
   updateSessionIdentity(id: string, username: string, avatar: string): Promise<void>;
   touchSession(id: string, lastSeenAt: number): Promise<void>;
+  /** Marks many sessions as seen at once (the ones online, so they never look unused). */
+  touchSessions(ids: readonly string[], lastSeenAt: number): Promise<void>;
+  /**
+   * Deletes up to `limit` sessions past `cutoffs` and says how many; call again until it deletes
+   * fewer. Safe to run on several nodes at once. Their messages stay as they are.
+   */
+  deleteExpiredSessions(cutoffs: SessionCutoffs, limit: number): Promise<number>;
 
   /** True when the store answers (readiness checks). */
   ping(): Promise<boolean>;

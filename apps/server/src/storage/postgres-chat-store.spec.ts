@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { createTestDatabase, sql } from '../testing/test-postgres.js';
 import { describeChatStoreContract } from './chat-store.contract.js';
-import { PostgresChatStore } from './postgres-chat-store.js';
+import { POSTGRES_MIGRATIONS, PostgresChatStore } from './postgres-chat-store.js';
 
 /** The store contract against a real PostgreSQL, in a database of its own for this run. */
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -27,10 +27,12 @@ describe(`${PostgresChatStore.name} specifics`, () => {
       Array.from({ length: 4 }, () => PostgresChatStore.connect(database.url)),
     );
     await Promise.all(stores.map((store) => store.close()));
-    expect(await sql(database.url, 'SELECT version FROM parley_schema')).toEqual([{ version: 2 }]);
+    expect(await sql(database.url, 'SELECT version FROM parley_schema')).toEqual([
+      { version: POSTGRES_MIGRATIONS.length },
+    ]);
   });
 
-  it('hands out ids in commit order within a room under concurrent appends', async () => {
+  it('numbers a room 1, 2, … in commit order when two nodes append to it at once', async () => {
     const [a, b] = await Promise.all([
       PostgresChatStore.connect(database.url),
       PostgresChatStore.connect(database.url),
@@ -42,10 +44,66 @@ describe(`${PostgresChatStore.name} specifics`, () => {
       ),
     );
     const { messages } = await a.latestMessages('race', 100);
-    const ids = messages.map((m) => m.id);
-    expect(ids).toEqual([...ids].sort((x, y) => x - y));
-    expect(new Set(ids).size).toBe(40);
+    expect(messages.map((m) => m.id)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    // Commit order is the order the rows were written in.
+    const rows = await sql<{ seq: string }>(
+      database.url,
+      "SELECT seq FROM messages WHERE room = 'race' ORDER BY id",
+    );
+    expect(rows.map((row) => Number(row.seq))).toEqual(messages.map((m) => m.id));
     expect(await a.ping()).toBe(true);
     await Promise.all([a.close(), b.close()]);
+  });
+
+  it('numbers the messages of a database from before per-room ids room by room, in id order', async () => {
+    const old = await createTestDatabase();
+    try {
+      for (const step of POSTGRES_MIGRATIONS.slice(0, 2)) {
+        await sql(old.url, step);
+      }
+      await sql(old.url, 'CREATE TABLE parley_schema (version INTEGER NOT NULL)');
+      await sql(old.url, 'INSERT INTO parley_schema (version) VALUES (2)');
+      await sql(
+        old.url,
+        `INSERT INTO messages (room, ts, session_id, client_id, username, avatar, message)
+         VALUES ('a', 1, 'writer', 'c-a1', 'Ada', '/a.svg', 'a1'),
+                ('b', 1, 'writer', 'c-b1', 'Ada', '/a.svg', 'b1'),
+                ('a', 1, 'writer', 'c-a2', 'Ada', '/a.svg', 'a2'),
+                ('a', 1, 'writer', NULL, 'Ada', '/a.svg', 'a3')`,
+      );
+      await sql(
+        old.url,
+        `INSERT INTO sessions (id, token_hash, username, avatar, created_at, last_seen_at)
+         VALUES ('writer', 'h-writer', 'U', '/a.svg', 10, 10),
+                ('lurker', 'h-lurker', 'U', '/a.svg', 10, 10)`,
+      );
+      const store = await PostgresChatStore.connect(old.url);
+      const texts = async (room: string) =>
+        (await store.latestMessages(room, 10)).messages.map((m) => [m.id, m.message]);
+      expect(await texts('a')).toEqual([
+        [1, 'a1'],
+        [2, 'a2'],
+        [3, 'a3'],
+      ]);
+      expect(await texts('b')).toEqual([[1, 'b1']]);
+      const next = await store.appendMessage({
+        room: 'b',
+        mentions: [],
+        ts: 2,
+        sessionId: 'writer',
+        clientId: 'c-a1',
+        username: 'Ada',
+        avatar: '/a.svg',
+        message: 'new',
+      });
+      expect(next).toMatchObject({ duplicate: false, message: { id: 2 } });
+      expect(await store.deleteExpiredSessions({ seenBefore: 0, silentSeenBefore: 100 }, 10)).toBe(
+        1,
+      );
+      expect(await store.findSession('h-writer', 0)).toBeDefined();
+      await store.close();
+    } finally {
+      await old.drop();
+    }
   });
 });

@@ -5,6 +5,7 @@ import {
   type MessagePage,
   pageOf,
   type NewStoredMessage,
+  type SessionCutoffs,
   type SessionRecord,
   type StoredMessage,
 } from './chat-store.js';
@@ -13,7 +14,7 @@ import {
  * Schema migrations, applied in order at boot under an advisory lock (several nodes may start at
  * once); `parley_schema` remembers how far a database got. Append new steps, never edit old ones.
  */
-const MIGRATIONS: readonly string[] = [
+export const POSTGRES_MIGRATIONS: readonly string[] = [
   `CREATE TABLE sessions (
      id            TEXT PRIMARY KEY,
      token_hash    TEXT NOT NULL UNIQUE,
@@ -41,13 +42,31 @@ const MIGRATIONS: readonly string[] = [
   // When a message was last edited or deleted, for the changes a resuming client missed.
   `ALTER TABLE messages ADD COLUMN changed_ts BIGINT;
    CREATE INDEX messages_room_changed ON messages (room, changed_ts) WHERE changed_ts IS NOT NULL;`,
+  // Message ids count per room (`seq`, the wire id), so they say nothing of other rooms; the rows
+  // there were numbered in id order. A `client_id` is unique per session and room. Sessions that
+  // never wrote a message nor chose a name (`used` false) are collected sooner than the others.
+  `ALTER TABLE messages ADD COLUMN seq BIGINT;
+   UPDATE messages SET seq = numbered.seq
+     FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY room ORDER BY id) AS seq FROM messages)
+       AS numbered
+     WHERE messages.id = numbered.id;
+   ALTER TABLE messages ALTER COLUMN seq SET NOT NULL;
+   CREATE UNIQUE INDEX messages_room_seq ON messages (room, seq);
+   DROP INDEX messages_room_id;
+   DROP INDEX messages_session_client;
+   CREATE UNIQUE INDEX messages_session_room_client ON messages (session_id, room, client_id)
+     WHERE client_id IS NOT NULL;
+   ALTER TABLE sessions ADD COLUMN used BOOLEAN NOT NULL DEFAULT FALSE;
+   UPDATE sessions SET used = TRUE WHERE id IN (SELECT DISTINCT session_id FROM messages);
+   CREATE INDEX sessions_last_seen ON sessions (last_seen_at);
+   CREATE INDEX sessions_silent ON sessions (last_seen_at) WHERE NOT used;`,
 ];
 
 /** Arbitrary constant key for the migration lock. */
 const MIGRATION_LOCK = 7_215_031;
 
 interface MessageRow {
-  id: string;
+  seq: string;
   room: string;
   ts: string;
   session_id: string;
@@ -70,7 +89,7 @@ interface SessionRow {
 
 // BIGINT comes back as a string; our ids and times stay far below 2^53.
 const toMessage = (row: MessageRow): StoredMessage => ({
-  id: Number(row.id),
+  id: Number(row.seq),
   room: row.room,
   ts: Number(row.ts),
   sessionId: row.session_id,
@@ -92,9 +111,10 @@ const toSession = (row: SessionRow): SessionRecord => ({
 });
 
 /**
- * The shared store for several nodes: PostgreSQL through a `pg` pool. Ids come from one sequence,
- * and each insert holds a per-room transaction lock, so within a room ids are handed out in commit
- * order: a reader that has seen id N never later finds a smaller id appearing before it.
+ * The shared store for several nodes: PostgreSQL through a `pg` pool. Each insert holds a per-room
+ * transaction lock and numbers its message one past the room's highest, so within a room ids are
+ * handed out in commit order, without gaps: a reader that has seen id N never later finds a smaller
+ * id appearing before it. The unique (room, seq) index backs this up.
  */
 export class PostgresChatStore implements ChatStore {
   private constructor(private readonly pool: pg.Pool) {}
@@ -120,16 +140,23 @@ export class PostgresChatStore implements ChatStore {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`room:${input.room}`]);
       if (input.clientId !== null) {
         const existing = await client.query<MessageRow>(
-          'SELECT * FROM messages WHERE session_id = $1 AND client_id = $2',
-          [input.sessionId, input.clientId],
+          'SELECT * FROM messages WHERE session_id = $1 AND room = $2 AND client_id = $3',
+          [input.sessionId, input.room, input.clientId],
         );
         if (existing.rows[0]) {
           return { message: toMessage(existing.rows[0]), duplicate: true };
         }
       }
+      // One round trip: the session is marked as used (a no-op once it is) and the message gets
+      // the room's next number, read under the room's lock from the end of the (room, seq) index.
       const inserted = await client.query<MessageRow>(
-        `INSERT INTO messages (room, ts, session_id, client_id, username, avatar, message, mentions)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+        `WITH used AS (UPDATE sessions SET used = TRUE WHERE id = $3 AND NOT used)
+         INSERT INTO messages
+           (room, seq, ts, session_id, client_id, username, avatar, message, mentions)
+         SELECT $1::text, COALESCE(MAX(seq), 0) + 1, $2::bigint, $3::text, $4::text, $5::text,
+           $6::text, $7::text, $8::jsonb
+         FROM messages WHERE room = $1::text
+         RETURNING *`,
         [
           input.room,
           input.ts,
@@ -145,24 +172,33 @@ export class PostgresChatStore implements ChatStore {
     });
   }
 
-  async getMessage(id: number): Promise<StoredMessage | undefined> {
-    const { rows } = await this.pool.query<MessageRow>('SELECT * FROM messages WHERE id = $1', [
-      id,
-    ]);
+  async getMessage(room: string, id: number): Promise<StoredMessage | undefined> {
+    const { rows } = await this.pool.query<MessageRow>(
+      'SELECT * FROM messages WHERE room = $1 AND seq = $2',
+      [room, id],
+    );
     return rows[0] ? toMessage(rows[0]) : undefined;
   }
 
-  async editMessage(id: number, message: string, mentions: string[], editedTs: number) {
+  async editMessage(
+    room: string,
+    id: number,
+    message: string,
+    mentions: string[],
+    editedTs: number,
+  ): Promise<void> {
     await this.pool.query(
-      'UPDATE messages SET message = $1, mentions = $2, edited_ts = $3, changed_ts = $3 WHERE id = $4',
-      [message, JSON.stringify(mentions), editedTs, id],
+      `UPDATE messages SET message = $1, mentions = $2, edited_ts = $3, changed_ts = $3
+       WHERE room = $4 AND seq = $5`,
+      [message, JSON.stringify(mentions), editedTs, room, id],
     );
   }
 
-  async deleteMessage(id: number, deletedTs: number): Promise<void> {
+  async deleteMessage(room: string, id: number, deletedTs: number): Promise<void> {
     await this.pool.query(
-      "UPDATE messages SET message = '', mentions = '[]', deleted = TRUE, changed_ts = $2 WHERE id = $1",
-      [id, deletedTs],
+      `UPDATE messages SET message = '', mentions = '[]', deleted = TRUE, changed_ts = $1
+       WHERE room = $2 AND seq = $3`,
+      [deletedTs, room, id],
     );
   }
 
@@ -173,8 +209,8 @@ export class PostgresChatStore implements ChatStore {
     limit: number,
   ): Promise<StoredMessage[]> {
     const { rows } = await this.pool.query<MessageRow>(
-      `SELECT * FROM messages WHERE room = $1 AND changed_ts >= $2 AND id <= $3
-       ORDER BY changed_ts DESC, id DESC LIMIT $4`,
+      `SELECT * FROM messages WHERE room = $1 AND changed_ts >= $2 AND seq <= $3
+       ORDER BY changed_ts DESC, seq DESC LIMIT $4`,
       [room, sinceTs, uptoId, limit],
     );
     return rows.reverse().map(toMessage);
@@ -182,7 +218,7 @@ export class PostgresChatStore implements ChatStore {
 
   async latestMessages(room: string, limit: number): Promise<MessagePage> {
     const { rows } = await this.pool.query<MessageRow>(
-      'SELECT * FROM messages WHERE room = $1 ORDER BY id DESC LIMIT $2',
+      'SELECT * FROM messages WHERE room = $1 ORDER BY seq DESC LIMIT $2',
       [room, limit + 1],
     );
     return pageOf(rows.reverse(), limit, 'older', toMessage);
@@ -190,7 +226,7 @@ export class PostgresChatStore implements ChatStore {
 
   async messagesBefore(room: string, beforeId: number, limit: number): Promise<MessagePage> {
     const { rows } = await this.pool.query<MessageRow>(
-      'SELECT * FROM messages WHERE room = $1 AND id < $2 ORDER BY id DESC LIMIT $3',
+      'SELECT * FROM messages WHERE room = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3',
       [room, beforeId, limit + 1],
     );
     return pageOf(rows.reverse(), limit, 'older', toMessage);
@@ -198,7 +234,7 @@ export class PostgresChatStore implements ChatStore {
 
   async messagesAfter(room: string, afterId: number, limit: number): Promise<MessagePage> {
     const { rows } = await this.pool.query<MessageRow>(
-      'SELECT * FROM messages WHERE room = $1 AND id > $2 ORDER BY id ASC LIMIT $3',
+      'SELECT * FROM messages WHERE room = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3',
       [room, afterId, limit + 1],
     );
     return pageOf(rows, limit, 'newer', toMessage);
@@ -228,15 +264,43 @@ export class PostgresChatStore implements ChatStore {
   }
 
   async updateSessionIdentity(id: string, username: string, avatar: string): Promise<void> {
-    await this.pool.query('UPDATE sessions SET username = $1, avatar = $2 WHERE id = $3', [
-      username,
-      avatar,
-      id,
-    ]);
+    await this.pool.query(
+      'UPDATE sessions SET username = $1, avatar = $2, used = TRUE WHERE id = $3',
+      [username, avatar, id],
+    );
   }
 
   async touchSession(id: string, lastSeenAt: number): Promise<void> {
     await this.pool.query('UPDATE sessions SET last_seen_at = $1 WHERE id = $2', [lastSeenAt, id]);
+  }
+
+  async touchSessions(ids: readonly string[], lastSeenAt: number): Promise<void> {
+    if (ids.length > 0) {
+      await this.pool.query('UPDATE sessions SET last_seen_at = $1 WHERE id = ANY($2)', [
+        lastSeenAt,
+        ids,
+      ]);
+    }
+  }
+
+  async deleteExpiredSessions(cutoffs: SessionCutoffs, limit: number): Promise<number> {
+    // Concurrent runs on several nodes only wait for each other's row locks; a row deleted
+    // meanwhile is skipped.
+    const unseen = await this.pool.query(
+      `DELETE FROM sessions WHERE id IN
+         (SELECT id FROM sessions WHERE last_seen_at < $1 LIMIT $2)`,
+      [cutoffs.seenBefore, limit],
+    );
+    const deleted = unseen.rowCount ?? 0;
+    if (deleted >= limit) {
+      return deleted;
+    }
+    const silent = await this.pool.query(
+      `DELETE FROM sessions WHERE id IN
+         (SELECT id FROM sessions WHERE NOT used AND last_seen_at < $1 LIMIT $2)`,
+      [cutoffs.silentSeenBefore, limit - deleted],
+    );
+    return deleted + (silent.rowCount ?? 0);
   }
 
   /** True when the database answers (for readiness checks). */
@@ -276,14 +340,14 @@ async function migrate(pool: pg.Pool): Promise<void> {
     await client.query('CREATE TABLE IF NOT EXISTS parley_schema (version INTEGER NOT NULL)');
     const { rows } = await client.query<{ version: number }>('SELECT version FROM parley_schema');
     const current = rows[0]?.version ?? 0;
-    if (current > MIGRATIONS.length) {
+    if (current > POSTGRES_MIGRATIONS.length) {
       throw new Error(
-        `The database schema (version ${current}) is newer than this server (${MIGRATIONS.length}).`,
+        `The database schema (version ${current}) is newer than this server (${POSTGRES_MIGRATIONS.length}).`,
       );
     }
-    for (let version = current; version < MIGRATIONS.length; version++) {
+    for (let version = current; version < POSTGRES_MIGRATIONS.length; version++) {
       await client.query('BEGIN');
-      await client.query(MIGRATIONS[version] ?? '');
+      await client.query(POSTGRES_MIGRATIONS[version] ?? '');
       await client.query('DELETE FROM parley_schema');
       await client.query('INSERT INTO parley_schema (version) VALUES ($1)', [version + 1]);
       await client.query('COMMIT');

@@ -5,9 +5,20 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 
 import { describeChatStoreContract } from './chat-store.contract.js';
-import { SqliteChatStore } from './sqlite-chat-store.js';
+import { SQLITE_MIGRATIONS, SqliteChatStore } from './sqlite-chat-store.js';
 
 const ROOM = 'lobby';
+
+const message = (room: string) => ({
+  room,
+  mentions: [],
+  ts: 2,
+  sessionId: 'writer',
+  clientId: null,
+  username: 'Ada',
+  avatar: '/a.svg',
+  message: 'new',
+});
 
 describeChatStoreContract(SqliteChatStore.name, () =>
   Promise.resolve(new SqliteChatStore(':memory:')),
@@ -43,6 +54,56 @@ describe(`${SqliteChatStore.name} on disk`, () => {
     const next = await second.appendMessage({ ...message, clientId: null, message: 'after' });
     expect(next.message.id).toBeGreaterThan(message.id);
     await second.close();
+  });
+
+  it('numbers the messages of a database from before per-room ids room by room, in id order', async () => {
+    const file = join(dir, 'before-rooms.db');
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(file);
+    raw.exec(SQLITE_MIGRATIONS.slice(0, 3).join(';\n'));
+    raw.pragma('user_version = 3');
+    const insert = raw.prepare(
+      `INSERT INTO messages (room, ts, session_id, client_id, username, avatar, message)
+       VALUES (?, 1, ?, ?, 'Ada', '/a.svg', ?)`,
+    );
+    for (const [room, text] of [
+      ['a', 'a1'],
+      ['b', 'b1'],
+      ['a', 'a2'],
+      ['b', 'b2'],
+      ['a', 'a3'],
+    ]) {
+      insert.run(room, 'writer', `c-${text}`, text);
+    }
+    const session = raw.prepare(
+      `INSERT INTO sessions (id, token_hash, username, avatar, created_at, last_seen_at)
+       VALUES (?, ?, 'U', '/a.svg', 10, 10)`,
+    );
+    session.run('writer', 'h-writer');
+    session.run('lurker', 'h-lurker');
+    raw.close();
+
+    const store = new SqliteChatStore(file);
+    const texts = async (room: string) =>
+      (await store.latestMessages(room, 10)).messages.map((m) => [m.id, m.message]);
+    expect(await texts('a')).toEqual([
+      [1, 'a1'],
+      [2, 'a2'],
+      [3, 'a3'],
+    ]);
+    expect(await texts('b')).toEqual([
+      [1, 'b1'],
+      [2, 'b2'],
+    ]);
+    expect((await store.appendMessage({ ...message('b'), clientId: null })).message.id).toBe(3);
+    // A client_id already used in room a is new in room b.
+    expect((await store.appendMessage({ ...message('b'), clientId: 'c-a1' })).duplicate).toBe(
+      false,
+    );
+    // The session that wrote is kept, the one that never did is collected as silent.
+    expect(await store.deleteExpiredSessions({ seenBefore: 0, silentSeenBefore: 100 }, 10)).toBe(1);
+    expect(await store.findSession('h-writer', 0)).toBeDefined();
+    await store.close();
   });
 
   it('refuses a database written by a newer server instead of corrupting it', async () => {

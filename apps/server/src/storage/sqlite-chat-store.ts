@@ -11,6 +11,7 @@ import {
   type MessagePage,
   pageOf,
   type NewStoredMessage,
+  type SessionCutoffs,
   type SessionRecord,
   type StoredMessage,
 } from './chat-store.js';
@@ -19,7 +20,7 @@ import {
  * Schema migrations, applied in order at boot; `PRAGMA user_version` remembers how far a file got.
  * Append new steps, never edit old ones.
  */
-const MIGRATIONS: readonly string[] = [
+export const SQLITE_MIGRATIONS: readonly string[] = [
   `CREATE TABLE sessions (
      id            TEXT PRIMARY KEY,
      token_hash    TEXT NOT NULL UNIQUE,
@@ -48,10 +49,27 @@ const MIGRATIONS: readonly string[] = [
   // When a message was last edited or deleted, for the changes a resuming client missed.
   `ALTER TABLE messages ADD COLUMN changed_ts INTEGER;
    CREATE INDEX messages_room_changed ON messages (room, changed_ts) WHERE changed_ts IS NOT NULL;`,
+  // Message ids count per room (`seq`, the wire id), so they say nothing of other rooms; the rows
+  // there were numbered in id order. A `client_id` is unique per session and room. Sessions that
+  // never wrote a message nor chose a name (`used` = 0) are collected sooner than the others.
+  `ALTER TABLE messages ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+   UPDATE messages SET seq = numbered.seq
+     FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY room ORDER BY id) AS seq FROM messages)
+       AS numbered
+     WHERE messages.id = numbered.id;
+   CREATE UNIQUE INDEX messages_room_seq ON messages (room, seq);
+   DROP INDEX messages_room_id;
+   DROP INDEX messages_session_client;
+   CREATE UNIQUE INDEX messages_session_room_client ON messages (session_id, room, client_id)
+     WHERE client_id IS NOT NULL;
+   ALTER TABLE sessions ADD COLUMN used INTEGER NOT NULL DEFAULT 0;
+   UPDATE sessions SET used = 1 WHERE id IN (SELECT DISTINCT session_id FROM messages);
+   CREATE INDEX sessions_last_seen ON sessions (last_seen_at);
+   CREATE INDEX sessions_silent ON sessions (last_seen_at) WHERE used = 0;`,
 ];
 
 interface MessageRow {
-  id: number;
+  seq: number;
   room: string;
   ts: number;
   session_id: string;
@@ -73,7 +91,7 @@ interface SessionRow {
 }
 
 const toMessage = (row: MessageRow): StoredMessage => ({
-  id: row.id,
+  id: row.seq,
   room: row.room,
   ts: row.ts,
   sessionId: row.session_id,
@@ -145,34 +163,44 @@ export class SqliteChatStore implements ChatStore {
       this.checkpointer.unref();
     }
     this.statements = {
+      // The room's next number in the same statement as the insert (one writer: no race), from
+      // the end of the (room, seq) index.
       insertMessage: this.db.prepare<
-        [string, number, string, string | null, string, string, string, string]
+        [string, number, string, string | null, string, string, string, string, string],
+        { seq: number }
       >(
-        `INSERT INTO messages (room, ts, session_id, client_id, username, avatar, message, mentions)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO messages
+           (room, seq, ts, session_id, client_id, username, avatar, message, mentions)
+         SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ? FROM messages WHERE room = ?
+         RETURNING seq`,
       ),
-      messageById: this.db.prepare<[number], MessageRow>('SELECT * FROM messages WHERE id = ?'),
-      edit: this.db.prepare<[string, string, number, number, number]>(
-        'UPDATE messages SET message = ?, mentions = ?, edited_ts = ?, changed_ts = ? WHERE id = ?',
+      markUsed: this.db.prepare<[string]>('UPDATE sessions SET used = 1 WHERE id = ? AND used = 0'),
+      messageById: this.db.prepare<[string, number], MessageRow>(
+        'SELECT * FROM messages WHERE room = ? AND seq = ?',
       ),
-      delete: this.db.prepare<[number, number]>(
-        "UPDATE messages SET message = '', mentions = '[]', deleted = 1, changed_ts = ? WHERE id = ?",
+      edit: this.db.prepare<[string, string, number, number, string, number]>(
+        `UPDATE messages SET message = ?, mentions = ?, edited_ts = ?, changed_ts = ?
+         WHERE room = ? AND seq = ?`,
+      ),
+      delete: this.db.prepare<[number, string, number]>(
+        `UPDATE messages SET message = '', mentions = '[]', deleted = 1, changed_ts = ?
+         WHERE room = ? AND seq = ?`,
       ),
       changed: this.db.prepare<[string, number, number, number], MessageRow>(
-        `SELECT * FROM messages WHERE room = ? AND changed_ts >= ? AND id <= ?
-         ORDER BY changed_ts DESC, id DESC LIMIT ?`,
+        `SELECT * FROM messages WHERE room = ? AND changed_ts >= ? AND seq <= ?
+         ORDER BY changed_ts DESC, seq DESC LIMIT ?`,
       ),
-      messageByClientId: this.db.prepare<[string, string], MessageRow>(
-        'SELECT * FROM messages WHERE session_id = ? AND client_id = ?',
+      messageByClientId: this.db.prepare<[string, string, string], MessageRow>(
+        'SELECT * FROM messages WHERE session_id = ? AND room = ? AND client_id = ?',
       ),
       latest: this.db.prepare<[string, number], MessageRow>(
-        'SELECT * FROM messages WHERE room = ? ORDER BY id DESC LIMIT ?',
+        'SELECT * FROM messages WHERE room = ? ORDER BY seq DESC LIMIT ?',
       ),
       before: this.db.prepare<[string, number, number], MessageRow>(
-        'SELECT * FROM messages WHERE room = ? AND id < ? ORDER BY id DESC LIMIT ?',
+        'SELECT * FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
       ),
       after: this.db.prepare<[string, number, number], MessageRow>(
-        'SELECT * FROM messages WHERE room = ? AND id > ? ORDER BY id ASC LIMIT ?',
+        'SELECT * FROM messages WHERE room = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
       ),
       insertSession: this.db.prepare<[string, string, string, string, number, number]>(
         `INSERT INTO sessions (id, token_hash, username, avatar, created_at, last_seen_at)
@@ -182,7 +210,15 @@ export class SqliteChatStore implements ChatStore {
         'SELECT * FROM sessions WHERE token_hash = ? AND last_seen_at > ?',
       ),
       updateIdentity: this.db.prepare<[string, string, string]>(
-        'UPDATE sessions SET username = ?, avatar = ? WHERE id = ?',
+        'UPDATE sessions SET username = ?, avatar = ?, used = 1 WHERE id = ?',
+      ),
+      deleteUnseen: this.db.prepare<[number, number]>(
+        `DELETE FROM sessions WHERE id IN
+           (SELECT id FROM sessions WHERE last_seen_at < ? LIMIT ?)`,
+      ),
+      deleteSilent: this.db.prepare<[number, number]>(
+        `DELETE FROM sessions WHERE id IN
+           (SELECT id FROM sessions WHERE used = 0 AND last_seen_at < ? LIMIT ?)`,
       ),
       touch: this.db.prepare<[number, string]>('UPDATE sessions SET last_seen_at = ? WHERE id = ?'),
     };
@@ -190,14 +226,14 @@ export class SqliteChatStore implements ChatStore {
 
   private migrate(): void {
     const current = this.db.pragma('user_version', { simple: true }) as number;
-    if (current > MIGRATIONS.length) {
+    if (current > SQLITE_MIGRATIONS.length) {
       throw new Error(
-        `The database schema (version ${current}) is newer than this server (${MIGRATIONS.length}).`,
+        `The database schema (version ${current}) is newer than this server (${SQLITE_MIGRATIONS.length}).`,
       );
     }
-    for (let version = current; version < MIGRATIONS.length; version++) {
+    for (let version = current; version < SQLITE_MIGRATIONS.length; version++) {
       this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[version] ?? '');
+        this.db.exec(SQLITE_MIGRATIONS[version] ?? '');
         this.db.pragma(`user_version = ${version + 1}`);
       })();
     }
@@ -205,12 +241,16 @@ export class SqliteChatStore implements ChatStore {
 
   appendMessage(input: NewStoredMessage): Promise<{ message: StoredMessage; duplicate: boolean }> {
     if (input.clientId !== null) {
-      const existing = this.statements.messageByClientId.get(input.sessionId, input.clientId);
+      const existing = this.statements.messageByClientId.get(
+        input.sessionId,
+        input.room,
+        input.clientId,
+      );
       if (existing) {
         return Promise.resolve({ message: toMessage(existing), duplicate: true });
       }
     }
-    const { lastInsertRowid } = this.statements.insertMessage.run(
+    const inserted = this.statements.insertMessage.get(
       input.room,
       input.ts,
       input.sessionId,
@@ -219,27 +259,36 @@ export class SqliteChatStore implements ChatStore {
       input.avatar,
       input.message,
       JSON.stringify(input.mentions),
+      input.room,
     );
+    // Writes nothing once the session is marked (an index probe).
+    this.statements.markUsed.run(input.sessionId);
     this.wrotePages(1);
     return Promise.resolve({
-      message: { ...input, id: Number(lastInsertRowid), editedTs: null, deleted: false },
+      message: { ...input, id: inserted!.seq, editedTs: null, deleted: false },
       duplicate: false,
     });
   }
 
-  getMessage(id: number): Promise<StoredMessage | undefined> {
-    const row = this.statements.messageById.get(id);
+  getMessage(room: string, id: number): Promise<StoredMessage | undefined> {
+    const row = this.statements.messageById.get(room, id);
     return Promise.resolve(row ? toMessage(row) : undefined);
   }
 
-  editMessage(id: number, message: string, mentions: string[], editedTs: number): Promise<void> {
-    this.statements.edit.run(message, JSON.stringify(mentions), editedTs, editedTs, id);
+  editMessage(
+    room: string,
+    id: number,
+    message: string,
+    mentions: string[],
+    editedTs: number,
+  ): Promise<void> {
+    this.statements.edit.run(message, JSON.stringify(mentions), editedTs, editedTs, room, id);
     this.wrotePages(1);
     return Promise.resolve();
   }
 
-  deleteMessage(id: number, deletedTs: number): Promise<void> {
-    this.statements.delete.run(deletedTs, id);
+  deleteMessage(room: string, id: number, deletedTs: number): Promise<void> {
+    this.statements.delete.run(deletedTs, room, id);
     this.wrotePages(1);
     return Promise.resolve();
   }
@@ -297,6 +346,28 @@ export class SqliteChatStore implements ChatStore {
     this.statements.touch.run(lastSeenAt, id);
     this.wrotePages(1);
     return Promise.resolve();
+  }
+
+  touchSessions(ids: readonly string[], lastSeenAt: number): Promise<void> {
+    this.db.transaction(() => {
+      for (const id of ids) {
+        this.statements.touch.run(lastSeenAt, id);
+      }
+    })();
+    this.wrotePages(ids.length);
+    return Promise.resolve();
+  }
+
+  deleteExpiredSessions(cutoffs: SessionCutoffs, limit: number): Promise<number> {
+    let deleted = this.statements.deleteUnseen.run(cutoffs.seenBefore, limit).changes;
+    if (deleted < limit) {
+      deleted += this.statements.deleteSilent.run(
+        cutoffs.silentSeenBefore,
+        limit - deleted,
+      ).changes;
+    }
+    this.wrotePages(deleted);
+    return Promise.resolve(deleted);
   }
 
   ping(): Promise<boolean> {

@@ -110,7 +110,7 @@ export class UsersService implements OnModuleDestroy {
       avatar: identity.avatar,
       username: nameChanged ? this.generateUsername(room) : identity.username,
       room,
-      userId: publicUserId(identity.sessionId),
+      userId: publicUserId(identity.sessionId, room),
       sockets: [socketId],
       typing: false,
       typingRelayedAt: -Infinity,
