@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
 
 import { AvatarsModule } from './avatars/avatars.module.js';
 import { ChatModule } from './chat/chat.module.js';
@@ -10,15 +11,21 @@ import { RedisModule } from './redis/redis.module.js';
 import { GracefulShutdownService } from './shutdown/graceful-shutdown.service.js';
 import { StorageModule } from './storage/storage.module.js';
 
+/** What the process gives the app besides its configuration. */
+export interface AppOptions {
+  /** Where JSON logs go instead of stdout (tests read them). */
+  logDestination?: DestinationStream;
+}
+
 @Module({})
 export class AppModule {
   /** The root module, given the configuration parsed at boot (never read from env later). */
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: AppOptions = {}): DynamicModule {
     return {
       module: AppModule,
       global: true,
       imports: [
-        LoggingModule.forRoot(config),
+        LoggingModule.forRoot(config, options.logDestination),
         MetricsModule,
         RedisModule,
         StorageModule,

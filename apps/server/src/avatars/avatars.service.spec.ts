@@ -13,6 +13,14 @@ describe(AvatarsService.name, () => {
     expect(sut.render('notionists', 'User_1234')).not.toBe(a);
   });
 
+  it('says what is cached without drawing it', () => {
+    const fresh = new AvatarsService();
+    expect(fresh.cached('lorelei', 'Only_Once')).toBeUndefined();
+    const svg = fresh.render('lorelei', 'Only_Once');
+    expect(fresh.cached('lorelei', 'Only_Once')).toBe(svg);
+    expect(fresh.cached('notionists', 'Only_Once')).toBeUndefined();
+  });
+
   it('keeps the seed app’s random choice between two styles', () => {
     expect(sut.randomStyle(() => 0)).toBe('lorelei');
     expect(sut.randomStyle(() => 0.99)).toBe('notionists');

@@ -45,15 +45,24 @@ export class AvatarsService {
     return AVATAR_STYLES[Math.floor(random() * AVATAR_STYLES.length)] ?? 'lorelei';
   }
 
-  /** The SVG document, identical for the same style and seed (so it can be cached for good). */
-  render(style: AvatarStyle, seed: string): string {
+  /** The SVG already drawn for this style and seed, if the cache still has it (costs nothing). */
+  cached(style: AvatarStyle, seed: string): string | undefined {
     const key = `${style}\u0000${seed}`;
     const cached = this.cache.get(key);
     if (cached !== undefined) {
       this.cache.delete(key);
       this.cache.set(key, cached);
+    }
+    return cached;
+  }
+
+  /** The SVG document, identical for the same style and seed (so it can be cached for good). */
+  render(style: AvatarStyle, seed: string): string {
+    const cached = this.cached(style, seed);
+    if (cached !== undefined) {
       return cached;
     }
+    const key = `${style}\u0000${seed}`;
     const svg = createAvatar(STYLES[style], { seed, backgroundColor: BACKGROUNDS }).toString();
     this.cache.set(key, svg);
     if (this.cache.size > CACHE_LIMIT) {

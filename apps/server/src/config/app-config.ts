@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { MESSAGE_MAX_LENGTH, USER_LIST_LIMIT } from '@parley/protocol';
 import { z } from 'zod';
 
+import { parseTrustProxy, type ProxyTrust } from '../security/client-address.js';
+
 /** Nest injection token for the parsed {@link AppConfig}. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
@@ -117,11 +119,29 @@ const envSchema = z.object({
         ]),
       ),
     ),
-  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
+  /**
+   * Behind reverse proxies: which peers are proxies whose X-Forwarded-For entry is believed
+   * (`false`; `true` = 1 hop; a number of hops; or addresses/subnets like `loopback, 10.0.0.0/8`).
+   */
   TRUST_PROXY: z
-    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .string()
     .default('false')
-    .transform((value) => value === 'true' || value === '1'),
+    .transform((value, context): ProxyTrust => {
+      try {
+        return parseTrustProxy(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** A second HTTP listener that serves only `/metrics`; unset: none. */
+  METRICS_PORT: portSchema.optional(),
+  /** Bearer token that `/metrics` requires; on the public port, unset means no `/metrics`. */
+  METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+  /** Avatars an address may have drawn per second (cached ones are free)... */
+  AVATAR_RENDERS_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** ...plus this many more in a burst (refilled over 10 s): a big room opened cold. */
+  AVATAR_RENDER_BURST: z.coerce.number().int().min(0).max(1_000_000).default(300),
   /**
    * Coalesce broadcast frames into one write per connection per event-loop round (see
    * `FanoutWriter`). `false` leaves every write to Socket.IO: a switch for comparisons.
@@ -171,7 +191,15 @@ export interface AppConfig {
   limits: RateLimitConfig;
   /** Extra origins allowed to connect (normalised `scheme://host[:port]`), or `*`. */
   allowedOrigins: string[];
-  trustProxy: boolean;
+  /** Which peers are proxies whose X-Forwarded-For entry is believed (see client-address.ts). */
+  trustProxy: ProxyTrust;
+  /** Port of the private listener that serves `/metrics`; undefined: none. */
+  metricsPort: number | undefined;
+  /** Bearer token `/metrics` requires; undefined: not served on the public port. */
+  metricsToken: string | undefined;
+  /** Renders of avatars not in the cache, per address: a steady rate and a burst. */
+  avatarRendersPerSecond: number;
+  avatarRenderBurst: number;
   fanoutCoalescing: boolean;
   slowClientBufferBytes: number;
 }
@@ -241,6 +269,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       origin === '*' ? origin : new URL(origin).origin,
     ),
     trustProxy: parsed.TRUST_PROXY,
+    metricsPort: parsed.METRICS_PORT,
+    metricsToken: parsed.METRICS_TOKEN,
+    avatarRendersPerSecond: parsed.AVATAR_RENDERS_PER_SECOND,
+    avatarRenderBurst: parsed.AVATAR_RENDER_BURST,
     fanoutCoalescing: parsed.FANOUT_COALESCING,
     slowClientBufferBytes: parsed.SLOW_CLIENT_BUFFER_BYTES,
   };

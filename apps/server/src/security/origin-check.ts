@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
+import type { ProxyTrust } from './client-address.js';
+
 /**
  * Whether a handshake (WebSocket upgrade or long-polling request) may proceed, judged by its
  * Origin header. Browsers always send Origin on WebSocket handshakes and cross-origin requests,
@@ -11,7 +13,7 @@ import type { IncomingMessage } from 'node:http';
 export function isOriginAllowed(
   request: Pick<IncomingMessage, 'headers'>,
   allowedOrigins: readonly string[],
-  trustProxy: boolean,
+  trustProxy: ProxyTrust,
 ): boolean {
   const origin = request.headers.origin;
   if (origin === undefined) {
@@ -29,7 +31,8 @@ export function isOriginAllowed(
   if (allowedOrigins.includes(originUrl.origin)) {
     return true;
   }
-  const forwardedHost = trustProxy ? firstHeader(request.headers['x-forwarded-host']) : undefined;
+  const forwardedHost =
+    trustProxy !== false ? firstHeader(request.headers['x-forwarded-host']) : undefined;
   const host = forwardedHost ?? request.headers.host;
   return host !== undefined && originUrl.host === host.toLowerCase();
 }
