@@ -165,6 +165,17 @@ export class UsersService implements OnModuleDestroy {
     return count;
   }
 
+  /** Sessions online on this node in any room (grace periods included), each once. */
+  onlineSessionIds(): Set<string> {
+    const ids = new Set<string>();
+    for (const room of this.rooms.values()) {
+      for (const sessionId of room.bySession.keys()) {
+        ids.add(sessionId);
+      }
+    }
+    return ids;
+  }
+
   isTaken(room: string, username: string, exceptSessionId?: string): boolean {
     const holder = this.rooms.get(room)?.sessionByName.get(usernameKey(username));
     return holder !== undefined && holder !== exceptSessionId;
