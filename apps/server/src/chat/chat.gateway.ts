@@ -21,6 +21,7 @@ import {
   editMessagePayload,
   ErrorCode,
   type Mentionable,
+  type MentionIndex,
   loadHistoryPayloadSchema,
   type LoadHistoryAck,
   parsePayload,
@@ -360,8 +361,14 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     });
   }
 
-  /** Who `text` could mention in `room`: the people online there (on any node), if it has an @. */
-  private async mentionable(room: string, text: string): Promise<readonly Mentionable[]> {
+  /**
+   * Who `text` could mention in `room`: the people online there (on any node), if it has an @,
+   * their names keyed once per change of the room (see `PresenceAnnouncer.mentionable`).
+   */
+  private async mentionable(
+    room: string,
+    text: string,
+  ): Promise<readonly Mentionable[] | MentionIndex> {
     return text.includes('@') ? this.presence.mentionable(room) : [];
   }
 

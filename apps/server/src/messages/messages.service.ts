@@ -6,6 +6,7 @@ import {
   findMentions,
   HISTORY_PAGE_SIZE,
   type Mentionable,
+  type MentionIndex,
   type NewMessagePayload,
 } from '@parley/protocol';
 
@@ -128,7 +129,7 @@ export class MessagesService {
     author: OnlineUser,
     text: string,
     clientId: string | undefined,
-    present: readonly Mentionable[],
+    present: readonly Mentionable[] | MentionIndex,
     now = Date.now(),
   ): Promise<PostResult> {
     return this.serially(async () => {
@@ -154,7 +155,7 @@ export class MessagesService {
     author: OnlineUser,
     id: number,
     text: string,
-    present: readonly Mentionable[],
+    present: readonly Mentionable[] | MentionIndex,
     now = Date.now(),
   ): Promise<EditResult> {
     return this.serially(async () => {
