@@ -83,6 +83,7 @@ describe('Fan-out: a client that stops reading (real app, real sockets)', () => 
   const LIMIT = 64 * 1024;
   const chat = chatHarness({
     SLOW_CLIENT_BUFFER_BYTES: String(LIMIT),
+    METRICS_TOKEN: 'fanout-test-metrics-token',
     MESSAGE_RATE_PER_SECOND: '100000',
     MESSAGE_BURST: '100000',
   });
@@ -113,7 +114,11 @@ describe('Fan-out: a client that stops reading (real app, real sockets)', () => 
     expect(sent).toBeLessThan(5_000);
     await until(() => received.length >= sent, 10_000);
     expect(received).toHaveLength(sent);
-    const metrics = await (await fetch(`${chat.url}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${chat.url}/metrics`, {
+        headers: { authorization: 'Bearer fanout-test-metrics-token' },
+      })
+    ).text();
     expect(metrics).toMatch(/^parley_slow_clients_closed_total 1$/m);
   });
 });

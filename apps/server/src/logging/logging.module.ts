@@ -51,6 +51,8 @@ export class LoggingModule {
     const options = {
       level: PINO_LEVELS[config.logLevel],
       base: { service: 'parley' },
+      // In text mode Nest's own logger speaks for people; pino would add JSON lines among them.
+      autoLogging: config.logFormat === 'json',
       customLogLevel: requestLogLevel,
       // Lines logged while a request is handled carry its id only, not the request again.
       quietReqLogger: true,
