@@ -153,9 +153,8 @@ export class PostgresChatStore implements ChatStore {
         `WITH used AS (UPDATE sessions SET used = TRUE WHERE id = $3 AND NOT used)
          INSERT INTO messages
            (room, seq, ts, session_id, client_id, username, avatar, message, mentions)
-         SELECT $1::text, COALESCE(MAX(seq), 0) + 1, $2::bigint, $3::text, $4::text, $5::text,
-           $6::text, $7::text, $8::jsonb
-         FROM messages WHERE room = $1::text
+         VALUES ($1, COALESCE((SELECT MAX(seq) FROM messages WHERE room = $1), 0) + 1,
+           $2, $3, $4, $5, $6, $7, $8)
          RETURNING *`,
         [
           input.room,
