@@ -1,8 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { HISTORY_PAGE_SIZE } from '@parley/protocol';
 
 import type { AppConfig } from '../config/app-config.js';
-import type { ChatStore } from '../storage/chat-store.js';
 import { SqliteChatStore } from '../storage/sqlite-chat-store.js';
 import { MessagesService } from './messages.service.js';
 
@@ -10,27 +9,12 @@ const LONG = 'x'.repeat(2000);
 
 describe('MessagesService newest-page cache', () => {
   let store: SqliteChatStore;
+  /** The rooms whose newest page was read from the store, in order, since the last reset. */
   let reads: string[];
-
-  /** The store, counting the newest-page reads that reach it. */
-  function counted(): ChatStore {
-    return new Proxy(store, {
-      get(target, property, receiver) {
-        const value: unknown = Reflect.get(target, property, receiver);
-        if (property === 'latestMessages' && typeof value === 'function') {
-          return (room: string, limit: number) => {
-            reads.push(room);
-            return target.latestMessages(room, limit);
-          };
-        }
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-  }
 
   function service(historyCacheBytes: number): MessagesService {
     const config = { databaseUrl: undefined, historyCacheBytes, resumeMaxMessages: 500 };
-    return new MessagesService(counted(), config as AppConfig);
+    return new MessagesService(store, config as AppConfig);
   }
 
   async function fill(room: string, count: number, text = LONG): Promise<void> {
@@ -51,6 +35,11 @@ describe('MessagesService newest-page cache', () => {
   beforeEach(() => {
     store = new SqliteChatStore(':memory:');
     reads = [];
+    const latest = store.latestMessages.bind(store);
+    jest.spyOn(store, 'latestMessages').mockImplementation((room, limit) => {
+      reads.push(room);
+      return latest(room, limit);
+    });
   });
 
   afterEach(async () => {
