@@ -12,7 +12,10 @@ import type { ServerOptions, Socket } from 'socket.io';
 
 import type { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { HandshakeLimit, isHandshake } from '../security/handshake-limit.js';
 import { isOriginAllowed } from '../security/origin-check.js';
+import { RateLimitsService } from '../security/rate-limits.service.js';
+import { BacklogLimit, dropConnection, engineShapeProblem } from './connection-backlog.js';
 import { FanoutWriter } from './fanout-writer.js';
 
 /**
@@ -70,10 +73,20 @@ function dropUpgradeErrorListener(connection: unknown): void {
   }
 }
 
+/**
+ * An Engine.IO connection that never sent a Socket.IO connect by now (a bare handshake) is closed
+ * at once, keeping nothing (a long-polling one would otherwise wait 30 s for a poll).
+ */
+function dropIfNeverConnected(connection: object, connected: WeakSet<object>): void {
+  if (!connected.has(connection)) {
+    dropConnection(connection);
+  }
+}
+
 /** Socket.IO server options that come from the configuration: limits, origins, recovery. */
 export class ChatIoAdapter extends IoAdapter {
   constructor(
-    app: INestApplicationContext,
+    private readonly app: INestApplicationContext,
     private readonly config: AppConfig,
     private readonly redis: Redis | null,
     private readonly metrics: MetricsService,
@@ -82,7 +95,11 @@ export class ChatIoAdapter extends IoAdapter {
   }
 
   override createIOServer(port: number, options?: ServerOptions) {
-    const { allowedOrigins, trustProxy } = this.config;
+    const { allowedOrigins, trustProxy, connectTimeoutMs } = this.config;
+    const handshakes = new HandshakeLimit(
+      this.app.get(RateLimitsService, { strict: false }),
+      trustProxy,
+    );
     const configured: Partial<ServerOptions> = {
       ...options,
       // Fast path for short drops: the socket keeps its id, data and missed packets. The app-level
@@ -98,10 +115,26 @@ export class ChatIoAdapter extends IoAdapter {
       transports: this.config.transports,
       maxHttpBufferSize: maxFrameBytes(this.config.messageMaxLength),
       // WebSocket upgrades are not covered by CORS: check Origin on every handshake ourselves.
+      // Then the per-address connection limit, before engine.io opens a session.
       allowRequest: (request: IncomingMessage, callback) => {
-        const allowed = isOriginAllowed(request, allowedOrigins, trustProxy);
-        callback(allowed ? null : 'Origin not allowed', allowed);
+        if (!isOriginAllowed(request, allowedOrigins, trustProxy)) {
+          callback('Origin not allowed', false);
+        } else if (!isHandshake(request)) {
+          callback(null, true);
+        } else {
+          handshakes.check(request).then(
+            (verdict) => callback(verdict.ok ? null : verdict.message, verdict.ok),
+            (error: unknown) => {
+              this.logger.error('handshake check failed', error);
+              callback('Internal error', false);
+            },
+          );
+        }
       },
+      // Socket.IO's own drop of connections that never connect (45 s by default) closes a
+      // long-polling one only at its next poll, or 30 s later: the timer below discards them at
+      // once; this stays as a backstop.
+      connectTimeout: connectTimeoutMs + 1000,
       // Long-polling from another allowed origin needs CORS headers; same origin needs none.
       ...(allowedOrigins.length > 0
         ? { cors: { origin: allowedOrigins.includes('*') ? true : allowedOrigins } }
@@ -123,16 +156,31 @@ export class ChatIoAdapter extends IoAdapter {
         : {}),
     };
     const server = super.createIOServer(port, configured as ServerOptions);
-    if (this.config.fanoutCoalescing) {
-      const writer = new FanoutWriter(this.config.slowClientBufferBytes);
-      this.metrics.observeFanout(() => ({
-        frames: writer.framesCoalesced,
-        writes: writer.batchesWritten,
-        slowClosed: writer.slowClosed,
-      }));
-      writer.attachAdapter(server.of('/').adapter);
-      server.engine.on('connection', (connection: unknown) => writer.attach(connection));
-    }
+    const limit = new BacklogLimit(this.config.slowClientBufferBytes, server.engine);
+    const writer = this.config.fanoutCoalescing ? new FanoutWriter(limit) : undefined;
+    this.metrics.observeFanout(() => ({
+      frames: writer?.framesCoalesced ?? 0,
+      writes: writer?.batchesWritten ?? 0,
+      slowClosed: limit.slowClosed,
+    }));
+    writer?.attachAdapter(server.of('/').adapter);
+    // Connections admitted by a Socket.IO connect.
+    const connected = new WeakSet<object>();
+    let checked = false;
+    server.engine.on('connection', (connection: object) => {
+      if (!checked) {
+        checked = true;
+        const problem = engineShapeProblem(connection);
+        if (problem) {
+          // Nothing is bounded then, but chat still works: say so loudly rather than crash.
+          this.logger.error(`Connection backlog limit off: ${problem}`);
+          limit.disable();
+        }
+      }
+      limit.attach(connection);
+      writer?.attach(connection);
+      setTimeout(dropIfNeverConnected, connectTimeoutMs, connection, connected).unref();
+    });
     // The handshake's HTTP request is not needed once a connection is up (the client's address was
     // taken at admission): letting go of it and its headers saves about 1.5 KB per idle
     // connection. engine.io keeps it in two places: the connection, and, for WebSocket upgrades,
@@ -147,6 +195,7 @@ export class ChatIoAdapter extends IoAdapter {
     // Admission (a middleware) has read what it needs from the handshake into `socket.data`; the
     // parsed headers, query and auth, the URL and the time are never read again.
     server.on('connection', (socket) => {
+      connected.add(socket.conn);
       Reflect.set(socket.conn, 'request', null);
       Object.assign(socket.handshake, RELEASED_HANDSHAKE);
       dropUpgradeErrorListener(socket.conn);

@@ -38,6 +38,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { clientAddress } from '../security/client-address.js';
+import { takeHandshakeVerdict, tooManyConnections } from '../security/handshake-limit.js';
 import { type LimitedAction, RateLimitsService } from '../security/rate-limits.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { type OnlineUser, UsersService } from '../users/users.service.js';
@@ -376,13 +377,14 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   private async admit(socket: ChatSocket): Promise<Error | undefined> {
     const { handshake } = socket;
     const address = clientAddress(handshake.address, handshake.headers, this.config.trustProxy);
-    const verdict = await this.limits.connect(address);
+    // Counted at the Engine.IO handshake already, unless this is another connect on it.
+    const verdict =
+      takeHandshakeVerdict(socket.conn.request) ?? (await this.limits.connect(address));
     if (!verdict.ok) {
-      const seconds = Math.ceil(verdict.retryAfterMs / 1000);
       return refusal(
         ackError(
           ErrorCode.RateLimited,
-          `Too many connections from your address. Try again in ${seconds} s.`,
+          tooManyConnections(verdict.retryAfterMs),
           verdict.retryAfterMs,
         ),
       );

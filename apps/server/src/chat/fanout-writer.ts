@@ -1,45 +1,10 @@
-import type { Socket as NetSocket } from 'node:net';
-
-/**
- * The parts of engine.io's connection (`socket.conn`) and of its WebSocket transport that the
- * writer relies on. engine.io 6.6 and ws 8 (pinned through socket.io 4.8.4); the fan-out tests
- * (ordering, acks, long-polling, upgrades) fail if a release changes them.
- */
-/**
- * net.Socket's `_writeGeneric`: the step under `write()` that hands a buffer to the TCP handle
- * (what `write()` runs once the stream's buffer is empty). Stable since Node 10; tls and http2
- * call it the same way.
- */
-type DirectlyWritable = NetSocket & {
-  /** libuv's queue of writes the kernel has not taken yet (bytes). */
-  _handle?: { writeQueueSize?: number } | null;
-  _writeGeneric?: (
-    writev: false,
-    data: Buffer,
-    encoding: string,
-    done: (error?: Error) => void,
-  ) => void;
-};
-
-interface EngineConnection {
-  readyState: string;
-  upgrading: boolean;
-  writeBuffer: unknown[];
-  transport: {
-    name: string;
-    writable: boolean;
-    socket?: {
-      readyState: number;
-      _socket?: DirectlyWritable;
-    };
-  };
-  write(data: unknown, options?: PacketOptions, callback?: () => void): unknown;
-  once(event: 'close', listener: () => void): unknown;
-  /** Frames waiting for this connection's next write (set by the writer). */
-  [QUEUE]?: Buffer | Buffer[];
-  /** The writer that delivers this connection's broadcasts. */
-  [WRITER]?: FanoutWriter;
-}
+import {
+  type BacklogLimit,
+  type EngineConnection,
+  QUEUE,
+  WRITER,
+  wrapWrites,
+} from './connection-backlog.js';
 
 /** What the Socket.IO adapter passes along with a broadcast packet. */
 interface PacketOptions {
@@ -64,10 +29,6 @@ interface LocalAdapter {
 }
 type Deliver = (socket: BroadcastTarget) => void;
 
-const QUEUE = Symbol('fanout queue');
-const WRITER = Symbol('fanout writer');
-/** Marks engine.io's Socket class once its `write` is wrapped. */
-const WRAPPED = Symbol('fanout write wrapped');
 const WEBSOCKET_OPEN = 1;
 
 /**
@@ -96,16 +57,15 @@ export class FanoutWriter {
   /** Frames written through the coalescing path, and the writes they took. */
   framesCoalesced = 0;
   batchesWritten = 0;
-  /** Connections closed for having more than `maxBacklogBytes` waiting. */
-  slowClosed = 0;
 
   constructor(
     /**
-     * Most bytes a WebSocket connection may have waiting in this process (the stream's buffer
-     * and libuv's queue, once the kernel's socket buffer is full). A client that stops reading
-     * is closed there rather than kept with every broadcast since; it resumes on reconnect.
+     * Most bytes a connection may have waiting in this process (the stream's buffer and libuv's
+     * queue once the kernel's socket buffer is full, engine.io's buffer). A client that stops
+     * reading is closed there rather than kept with every broadcast since; it resumes on
+     * reconnect.
      */
-    private readonly maxBacklogBytes = Number.POSITIVE_INFINITY,
+    private readonly limit: BacklogLimit,
   ) {}
 
   /**
@@ -145,7 +105,7 @@ export class FanoutWriter {
         if (this.writable(conn)) {
           socket.notifyOutgoingListeners?.(packet);
           this.enqueue(conn, frame);
-        } else if (!this.closedAsSlow(conn.transport.socket?._socket, frame.length)) {
+        } else if (!this.limit.refuses(conn, frame.length)) {
           // engine.io buffers it (e.g. while its own write to a stalled client is pending).
           callback(socket);
         }
@@ -170,22 +130,12 @@ export class FanoutWriter {
   /**
    * Makes anything else written to an engine.io connection go after its queued frames. The
    * connection only gets a reference to this writer: `write` is wrapped once, on engine.io's
-   * Socket class, rather than with two functions per connection (idle memory counts).
+   * Socket class (see `wrapWrites`), rather than with two functions per connection.
    */
   attach(connection: unknown): void {
     const conn = connection as EngineConnection;
     conn[WRITER] = this;
-    const socketClass = Object.getPrototypeOf(conn) as EngineConnection;
-    if (Object.hasOwn(socketClass, WRAPPED)) {
-      return;
-    }
-    // Taken off the class to be called on each connection, never unbound from one.
-    const write = Reflect.get<EngineConnection, 'write'>(socketClass, 'write');
-    Object.defineProperty(socketClass, WRAPPED, { value: true });
-    socketClass.write = function (this: EngineConnection, data, options, callback) {
-      this[WRITER]?.flushOne(this);
-      return write.call(this, data, options, callback);
-    };
+    wrapWrites(conn);
   }
 
   /** Writes every queued frame now (the event loop does this by itself after each I/O round). */
@@ -244,9 +194,11 @@ export class FanoutWriter {
       return;
     }
     const data = Array.isArray(queue) ? this.join(queue) : queue;
+    // engine.io's buffer is empty while frames queue here (see `writable`): only the socket's
+    // own buffers count.
     const buffered = raw.writableLength;
-    if (buffered + (raw._handle?.writeQueueSize ?? 0) + data.length > this.maxBacklogBytes) {
-      this.closeAsSlow(raw);
+    if (buffered + (raw._handle?.writeQueueSize ?? 0) + data.length > this.limit.maxBytes) {
+      this.limit.closeAsSlow(conn);
       return;
     }
     this.batchesWritten += 1;
@@ -262,27 +214,6 @@ export class FanoutWriter {
     } else {
       raw.write(data);
     }
-  }
-
-  /**
-   * Closes the TCP socket if `more` bytes would take what it has waiting in this process past the
-   * limit. Its Socket.IO socket then disconnects as usual (`transport close`).
-   */
-  private closedAsSlow(raw: DirectlyWritable | undefined, more: number): boolean {
-    if (!raw || raw.destroyed) {
-      return false;
-    }
-    const waiting = raw.writableLength + (raw._handle?.writeQueueSize ?? 0);
-    if (waiting + more <= this.maxBacklogBytes) {
-      return false;
-    }
-    this.closeAsSlow(raw);
-    return true;
-  }
-
-  private closeAsSlow(raw: DirectlyWritable): void {
-    this.slowClosed += 1;
-    raw.destroy();
   }
 
   /** The frames of `queue` as one buffer; the same one for every recipient of the same frames. */

@@ -161,6 +161,11 @@ const envSchema = z.object({
     .min(16 * 1024)
     .max(1024 * 1024 * 1024)
     .default(4 * 1024 * 1024),
+  /**
+   * How long an Engine.IO connection may go without a Socket.IO connect before it is dropped
+   * (Socket.IO's own default is 45 s: a handshake flood kept every one that long).
+   */
+  CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
 });
 
 export interface AppConfig {
@@ -202,6 +207,8 @@ export interface AppConfig {
   avatarRenderBurst: number;
   fanoutCoalescing: boolean;
   slowClientBufferBytes: number;
+  /** Engine.IO connections that send no Socket.IO connect within this are dropped. */
+  connectTimeoutMs: number;
 }
 
 export interface RateLimitConfig {
@@ -275,5 +282,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     avatarRenderBurst: parsed.AVATAR_RENDER_BURST,
     fanoutCoalescing: parsed.FANOUT_COALESCING,
     slowClientBufferBytes: parsed.SLOW_CLIENT_BUFFER_BYTES,
+    connectTimeoutMs: parsed.CONNECT_TIMEOUT_MS,
   };
 }

@@ -26,6 +26,12 @@ const TYPING_BURST = 10;
 
 export type Verdict = { ok: true } | { ok: false; retryAfterMs: number };
 
+/**
+ * Connections over the limit an address may still open only to be told why (a readable
+ * `connect_error`) per minute; past them its handshakes get engine.io's bare HTTP 403.
+ */
+const CONNECTION_REFUSALS_SHOWN_PER_MINUTE = 10;
+
 const BURST_WINDOW_SECONDS = 10;
 const STRIKE_WINDOW_SECONDS = 10;
 
@@ -96,6 +102,7 @@ export class RateLimitsService {
   private readonly perSession: Record<LimitedAction, RateLimiterAbstract>;
   private readonly perAddress: Record<LimitedAction, RateLimiterAbstract>;
   private readonly connections: RateLimiterAbstract;
+  private readonly connectionRefusals: RateLimiterAbstract;
   private readonly strikes: RateLimiterAbstract;
 
   constructor(
@@ -121,6 +128,11 @@ export class RateLimitsService {
       points: limits.connectionsPerMinute,
       duration: 60,
     });
+    this.connectionRefusals = create({
+      keyPrefix: 'connref:ip',
+      points: CONNECTION_REFUSALS_SHOWN_PER_MINUTE,
+      duration: 60,
+    });
     this.strikes = new RateLimiterMemory({
       keyPrefix: 'strike',
       points: limits.floodDisconnectAfter,
@@ -140,6 +152,11 @@ export class RateLimitsService {
   /** Counts a new connection from `address`. */
   connect(address: string): Promise<Verdict> {
     return take(this.connections, address);
+  }
+
+  /** Whether a connection refused for `address` may still be admitted to be told why. */
+  async connectRefusalShown(address: string): Promise<boolean> {
+    return (await take(this.connectionRefusals, address)).ok;
   }
 
   /** Records a refused request; true once the socket has collected enough to be disconnected. */
