@@ -66,7 +66,10 @@ export const clientIdSchema = z
   .min(1)
   .max(CLIENT_ID_MAX_LENGTH);
 
-/** Server ids of messages: positive integers that grow in the order the room sees messages. */
+/**
+ * Server ids of messages: positive integers that count each room's messages in the order the room
+ * sees them (every room starts at 1, so an id says nothing of other rooms).
+ */
 export const messageIdSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 /** `send_message` with a message limit of `maxLength` characters. */
@@ -131,7 +134,7 @@ export type HandshakeAuth = z.output<typeof handshakeAuthSchema>;
 // Server → client payloads
 // ---------------------------------------------------------------------------------------------
 
-/** Public id of a session (see `new_message.user_id`). */
+/** Public id of a session in one room (see `new_message.user_id`). */
 const userIdSchema = z.string();
 
 export const userJoinedPayloadSchema = z.object({
@@ -175,7 +178,10 @@ export const setUsernamePayloadSchema = z.object({
   avatar: avatarSchema,
   /** Opaque token: keep it (e.g. localStorage) and send it back as `auth.session`. Secret. */
   session: z.string().optional(),
-  /** Your public id: `new_message.user_id` equals it on your own messages, from any tab. */
+  /**
+   * Your public id in this room: `new_message.user_id` equals it on your own messages, from any
+   * tab. Another room knows you by another one.
+   */
   user_id: z.string().optional(),
   /** The room this connection is in (normalised: lowercase). */
   room: z.string().optional(),
@@ -186,15 +192,16 @@ export const newMessagePayloadSchema = z.object({
   username: z.string(),
   avatar: avatarSchema,
   message: z.string(),
-  /** Server id, growing in the order the room sees messages. */
+  /** Server id: the room's messages are numbered 1, 2, … in the order the room sees them. */
   id: messageIdSchema,
   /** Server time the message was stored, in milliseconds since the epoch. */
   ts: z.number().int(),
   /** The sender's own id for it, when it gave one (lets its tabs match pending sends). */
   client_id: z.string().optional(),
   /**
-   * Public id of the author's session: the same for all its messages whatever name it had, so
-   * clients can tell people (and their own messages) apart. Not a secret; reveals nothing.
+   * Public id of the author's session in this room: the same for all its messages here whatever
+   * name it had, so clients can tell people (and their own messages) apart. Different in every
+   * room, so rooms cannot match people by it. Not a secret; reveals nothing.
    */
   user_id: z.string().optional(),
   /** User ids of the people the message mentions (`@name` of someone online in the room). */
