@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { createTestDatabase, sql } from '../testing/test-postgres.js';
 import { describeChatStoreContract } from './chat-store.contract.js';
+import { publicUserId } from '../users/public-user-id.js';
+import { legacyUserId } from './legacy-user-id.js';
 import { POSTGRES_MIGRATIONS, PostgresChatStore } from './postgres-chat-store.js';
 
 /** The store contract against a real PostgreSQL, in a database of its own for this run. */
@@ -65,11 +67,12 @@ describe(`${PostgresChatStore.name} specifics`, () => {
       await sql(old.url, 'INSERT INTO parley_schema (version) VALUES (2)');
       await sql(
         old.url,
-        `INSERT INTO messages (room, ts, session_id, client_id, username, avatar, message)
-         VALUES ('a', 1, 'writer', 'c-a1', 'Ada', '/a.svg', 'a1'),
-                ('b', 1, 'writer', 'c-b1', 'Ada', '/a.svg', 'b1'),
-                ('a', 1, 'writer', 'c-a2', 'Ada', '/a.svg', 'a2'),
-                ('a', 1, 'writer', NULL, 'Ada', '/a.svg', 'a3')`,
+        `INSERT INTO messages (room, ts, session_id, client_id, username, avatar, message, mentions)
+         VALUES ('a', 1, 'writer', 'c-a1', 'Ada', '/a.svg', 'a1', '[]'),
+                ('b', 1, 'writer', 'c-b1', 'Ada', '/a.svg', 'b1',
+                 '["${legacyUserId('lurker')}", "unknown", "${legacyUserId('writer')}"]'),
+                ('a', 1, 'writer', 'c-a2', 'Ada', '/a.svg', 'a2', '[]'),
+                ('a', 1, 'writer', NULL, 'Ada', '/a.svg', 'a3', '[]')`,
       );
       await sql(
         old.url,
@@ -86,6 +89,11 @@ describe(`${PostgresChatStore.name} specifics`, () => {
         [3, 'a3'],
       ]);
       expect(await texts('b')).toEqual([[1, 'b1']]);
+      // Mentions held the ids people had in every room: now the ones they have in room b.
+      expect((await store.getMessage('b', 1))?.mentions).toEqual([
+        publicUserId('lurker', 'b'),
+        publicUserId('writer', 'b'),
+      ]);
       const next = await store.appendMessage({
         room: 'b',
         mentions: [],

@@ -60,6 +60,27 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
    UPDATE sessions SET used = TRUE WHERE id IN (SELECT DISTINCT session_id FROM messages);
    CREATE INDEX sessions_last_seen ON sessions (last_seen_at);
    CREATE INDEX sessions_silent ON sessions (last_seen_at) WHERE NOT used;`,
+  // Mentions stored before that held the id a person had in every room, which would still link
+  // people across rooms: rewritten to the id each has in the message's room (the hashes of
+  // legacy-user-id.ts and public-user-id.ts, in SQL). Ids of no known session are dropped.
+  `WITH people AS (
+     SELECT id AS session_id FROM sessions UNION SELECT session_id FROM messages
+   ), legacy AS (
+     SELECT session_id,
+       left(translate(encode(sha256(convert_to('parley-user:' || session_id, 'UTF8')), 'base64'),
+         '+/', '-_'), 16) AS legacy_id
+     FROM people
+   )
+   UPDATE messages SET mentions = COALESCE((
+     SELECT jsonb_agg(
+       left(translate(encode(sha256(convert_to(
+         'parley-user:' || messages.room || ':' || legacy.session_id, 'UTF8')), 'base64'),
+         '+/', '-_'), 16)
+       ORDER BY mention.position)
+     FROM jsonb_array_elements_text(messages.mentions) WITH ORDINALITY AS mention(id, position)
+     JOIN legacy ON legacy.legacy_id = mention.id
+   ), '[]'::jsonb)
+   WHERE mentions <> '[]'::jsonb;`,
 ];
 
 /** Arbitrary constant key for the migration lock. */

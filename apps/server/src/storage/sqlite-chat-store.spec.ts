@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 
 import { describeChatStoreContract } from './chat-store.contract.js';
+import { publicUserId } from '../users/public-user-id.js';
+import { legacyUserId } from './legacy-user-id.js';
 import { SQLITE_MIGRATIONS, SqliteChatStore } from './sqlite-chat-store.js';
 
 const ROOM = 'lobby';
@@ -63,9 +65,11 @@ describe(`${SqliteChatStore.name} on disk`, () => {
     raw.exec(SQLITE_MIGRATIONS.slice(0, 3).join(';\n'));
     raw.pragma('user_version = 3');
     const insert = raw.prepare(
-      `INSERT INTO messages (room, ts, session_id, client_id, username, avatar, message)
-       VALUES (?, 1, ?, ?, 'Ada', '/a.svg', ?)`,
+      `INSERT INTO messages (room, ts, session_id, client_id, username, avatar, message, mentions)
+       VALUES (?, 1, ?, ?, 'Ada', '/a.svg', ?, ?)`,
     );
+    // Mentions held the ids people had in every room: the lurker's, and one nobody has.
+    const mentions = JSON.stringify([legacyUserId('lurker'), 'unknown-person']);
     for (const [room, text] of [
       ['a', 'a1'],
       ['b', 'b1'],
@@ -73,7 +77,7 @@ describe(`${SqliteChatStore.name} on disk`, () => {
       ['b', 'b2'],
       ['a', 'a3'],
     ]) {
-      insert.run(room, 'writer', `c-${text}`, text);
+      insert.run(room, 'writer', `c-${text}`, text, text === 'b2' ? mentions : '[]');
     }
     const session = raw.prepare(
       `INSERT INTO sessions (id, token_hash, username, avatar, created_at, last_seen_at)
@@ -95,6 +99,8 @@ describe(`${SqliteChatStore.name} on disk`, () => {
       [1, 'b1'],
       [2, 'b2'],
     ]);
+    // Now the lurker's id in room b, as it is everywhere else there.
+    expect((await store.getMessage('b', 2))?.mentions).toEqual([publicUserId('lurker', 'b')]);
     expect((await store.appendMessage({ ...message('b'), clientId: null })).message.id).toBe(3);
     // A client_id already used in room a is new in room b.
     expect((await store.appendMessage({ ...message('b'), clientId: 'c-a1' })).duplicate).toBe(

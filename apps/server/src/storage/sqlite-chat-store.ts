@@ -6,6 +6,8 @@ import { Worker } from 'node:worker_threads';
 import { DEFAULT_ROOM } from '@parley/protocol';
 import Database from 'better-sqlite3';
 
+import { publicUserId } from '../users/public-user-id.js';
+
 import {
   type ChatStore,
   type MessagePage,
@@ -15,12 +17,13 @@ import {
   type SessionRecord,
   type StoredMessage,
 } from './chat-store.js';
+import { legacyUserId } from './legacy-user-id.js';
 
 /**
  * Schema migrations, applied in order at boot; `PRAGMA user_version` remembers how far a file got.
  * Append new steps, never edit old ones.
  */
-export const SQLITE_MIGRATIONS: readonly string[] = [
+export const SQLITE_MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   `CREATE TABLE sessions (
      id            TEXT PRIMARY KEY,
      token_hash    TEXT NOT NULL UNIQUE,
@@ -66,7 +69,37 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    UPDATE sessions SET used = 1 WHERE id IN (SELECT DISTINCT session_id FROM messages);
    CREATE INDEX sessions_last_seen ON sessions (last_seen_at);
    CREATE INDEX sessions_silent ON sessions (last_seen_at) WHERE used = 0;`,
+  // Mentions stored before that held the id a person had in every room, which would still link
+  // people across rooms: rewritten to the id each has in the message's room.
+  (db) => remapLegacyMentions(db),
 ];
+
+/**
+ * Rewrites every stored mention from a session's former everywhere-id to its id in the message's
+ * room. Ids that match no known session (none can be resolved any more) are dropped.
+ */
+function remapLegacyMentions(db: Database.Database): void {
+  const sessionByLegacyId = new Map<string, string>();
+  const people = db
+    .prepare<[], { id: string }>('SELECT id FROM sessions UNION SELECT session_id FROM messages')
+    .all();
+  for (const { id } of people) {
+    sessionByLegacyId.set(legacyUserId(id), id);
+  }
+  const mentioning = db
+    .prepare<[], { id: number; room: string; mentions: string }>(
+      "SELECT id, room, mentions FROM messages WHERE mentions <> '[]'",
+    )
+    .all();
+  const update = db.prepare<[string, number]>('UPDATE messages SET mentions = ? WHERE id = ?');
+  for (const { id, room, mentions } of mentioning) {
+    const remapped = (JSON.parse(mentions) as string[]).flatMap((legacy) => {
+      const sessionId = sessionByLegacyId.get(legacy);
+      return sessionId === undefined ? [] : [publicUserId(sessionId, room)];
+    });
+    update.run(JSON.stringify(remapped), id);
+  }
+}
 
 interface MessageRow {
   seq: number;
@@ -242,7 +275,12 @@ export class SqliteChatStore implements ChatStore {
     }
     for (let version = current; version < SQLITE_MIGRATIONS.length; version++) {
       this.db.transaction(() => {
-        this.db.exec(SQLITE_MIGRATIONS[version] ?? '');
+        const step = SQLITE_MIGRATIONS[version] ?? '';
+        if (typeof step === 'string') {
+          this.db.exec(step);
+        } else {
+          step(this.db);
+        }
         this.db.pragma(`user_version = ${version + 1}`);
       })();
     }
