@@ -43,7 +43,7 @@ describe(SessionCollector.name, () => {
   });
 
   afterEach(async () => {
-    collector.onModuleDestroy();
+    await collector.onModuleDestroy();
     users.onModuleDestroy();
     await store.close();
   });
@@ -114,7 +114,7 @@ describe(SessionCollector.name, () => {
       expect(sweep).not.toHaveBeenCalled();
       jest.advanceTimersByTime(1);
       expect(sweep).toHaveBeenCalledTimes(1);
-      collector.onModuleDestroy();
+      void collector.onModuleDestroy();
       jest.advanceTimersByTime(3 * SWEEP_EVERY_MS);
       expect(sweep).toHaveBeenCalledTimes(1);
     } finally {

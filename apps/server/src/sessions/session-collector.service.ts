@@ -61,8 +61,10 @@ export class SessionCollector implements OnApplicationBootstrap, OnModuleDestroy
     this.timer.unref();
   }
 
-  onModuleDestroy(): void {
+  /** Stops the timer and lets a sweep under way finish before the store closes. */
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
+    await this.sweeping?.catch(() => undefined);
   }
 
   /**
