@@ -94,14 +94,29 @@ describe(SessionCollector.name, () => {
       await session(`s${i}`);
     }
     now += SILENT_SESSION_MS + 1;
-    let turns = 0;
-    const ticker = setInterval(() => turns++, 0);
+    // Other work (one step per turn of the event loop) gets a turn between every two batches.
+    const seen: string[] = [];
+    let done = false;
+    const other = () => {
+      seen.push('other');
+      if (!done) {
+        setImmediate(other);
+      }
+    };
+    setImmediate(other);
+    const deleteBatch = store.deleteExpiredSessions.bind(store);
+    jest.spyOn(store, 'deleteExpiredSessions').mockImplementation((cutoffs, limit) => {
+      seen.push('batch');
+      return deleteBatch(cutoffs, limit);
+    });
     const deleting = collector.sweep();
     // A sweep asked for meanwhile joins the running one.
     expect(collector.sweep()).toBe(deleting);
     expect(await deleting).toBe(count);
-    clearInterval(ticker);
-    expect(turns).toBeGreaterThan(0);
+    done = true;
+    const batches = seen.filter((step) => step === 'batch').length;
+    expect(batches).toBe(Math.ceil((count + 1) / SWEEP_BATCH));
+    expect(seen.join(' ')).not.toContain('batch batch');
     expect(await collector.sweep()).toBe(0);
   });
 

@@ -255,12 +255,12 @@ export class SqliteChatStore implements ChatStore {
         'UPDATE sessions SET username = ?, avatar = ?, used = 1 WHERE id = ?',
       ),
       deleteUnseen: this.db.prepare<[number, number]>(
-        `DELETE FROM sessions WHERE id IN
-           (SELECT id FROM sessions WHERE last_seen_at < ? LIMIT ?)`,
+        `DELETE FROM sessions WHERE rowid IN
+           (SELECT rowid FROM sessions WHERE last_seen_at < ? LIMIT ?)`,
       ),
       deleteSilent: this.db.prepare<[number, number]>(
-        `DELETE FROM sessions WHERE id IN
-           (SELECT id FROM sessions WHERE used = 0 AND last_seen_at < ? LIMIT ?)`,
+        `DELETE FROM sessions WHERE rowid IN
+           (SELECT rowid FROM sessions WHERE used = 0 AND last_seen_at < ? LIMIT ?)`,
       ),
       touch: this.db.prepare<[number, string]>('UPDATE sessions SET last_seen_at = ? WHERE id = ?'),
     };
