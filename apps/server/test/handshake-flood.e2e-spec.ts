@@ -40,7 +40,9 @@ describe('Engine.IO handshake flood from one address (real app, raw HTTP)', () =
     expect(admitted.length).toBeLessThanOrEqual(5 + 10);
     expect(JSON.parse(refused.at(-1)!.body)).toEqual({
       code: 4,
-      message: expect.stringMatching(/^Too many connections from your address\. Try again in \d+ s\.$/),
+      message: expect.stringMatching(
+        /^Too many connections from your address\. Try again in \d+ s\.$/,
+      ),
     });
     // Those admitted past the limit get nothing but the refusal, and are gone within the timeout.
     expect(await request(honest.socket, 'send_message', { message: 'still here' })).toMatchObject({

@@ -226,6 +226,11 @@ export const historyPayloadSchema = z.object({
   has_more: z.boolean(),
   /** The client asked to resume from an offset but missed more than could be replayed. */
   truncated: z.boolean().optional(),
+  /**
+   * More of this replay follows in the next `history` (a resume goes out a page at a time, each
+   * once the previous one has reached the client); absent on the last or only one.
+   */
+  more_follows: z.boolean().optional(),
 });
 export const usernameUpdatedPayloadSchema = z.object({
   old_username: z.string(),

@@ -73,6 +73,9 @@ function dropUpgradeErrorListener(connection: unknown): void {
   }
 }
 
+/** How often connections are looked over for stalled readers (see `BacklogLimit.sweep`). */
+const SWEEP_MS = 5000;
+
 /**
  * An Engine.IO connection that never sent a Socket.IO connect by now (a bare handshake) is closed
  * at once, keeping nothing (a long-polling one would otherwise wait 30 s for a poll).
@@ -92,6 +95,15 @@ export class ChatIoAdapter extends IoAdapter {
     private readonly metrics: MetricsService,
   ) {
     super(app);
+  }
+
+  private readonly sweeps: NodeJS.Timeout[] = [];
+
+  override async close(server: Parameters<IoAdapter['close']>[0]): Promise<void> {
+    for (const sweep of this.sweeps.splice(0)) {
+      clearInterval(sweep);
+    }
+    await super.close(server);
   }
 
   override createIOServer(port: number, options?: ServerOptions) {
@@ -164,6 +176,8 @@ export class ChatIoAdapter extends IoAdapter {
       slowClosed: limit.slowClosed,
     }));
     writer?.attachAdapter(server.of('/').adapter);
+    const clients = Reflect.get(server.engine, 'clients') as Record<string, unknown>;
+    this.sweeps.push(setInterval(() => limit.sweep(Object.values(clients)), SWEEP_MS).unref());
     // Connections admitted by a Socket.IO connect.
     const connected = new WeakSet<object>();
     let checked = false;

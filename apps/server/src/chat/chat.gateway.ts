@@ -45,6 +45,7 @@ import { type OnlineUser, UsersService } from '../users/users.service.js';
 import { batchChannel, roomChannel, seedChannel, sessionChannel } from './channels.js';
 import type { AckCallback, ChatServer, ChatSocket } from './chat.types.js';
 import { PresenceAnnouncer } from './presence-announcer.service.js';
+import { ReplyBudget, replayPages } from './reply-budget.js';
 
 /**
  * The Socket.IO edge of the chat: admits sockets, parses what clients send with the protocol's
@@ -56,6 +57,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   private readonly logger = new Logger(ChatGateway.name);
   private readonly sendMessageSchema;
   private readonly editMessageSchema;
+  private readonly replies;
 
   @WebSocketServer()
   private readonly server!: ChatServer;
@@ -72,6 +74,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   ) {
     this.sendMessageSchema = sendMessagePayload(config.messageMaxLength);
     this.editMessageSchema = editMessagePayload(config.messageMaxLength);
+    this.replies = new ReplyBudget(config.slowClientBufferBytes);
   }
 
   afterInit(server: ChatServer): void {
@@ -245,18 +248,25 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     @MessageBody() body: unknown,
     @Ack() ack: AckCallback<LoadHistoryAck>,
   ): Promise<void> {
+    // Held from before the page is read until its ack is written (see ReplyBudget).
+    let claimed = false;
     await this.handle(socket, ClientEvent.LoadHistory, ack, 'history', async () => {
       const parsed = parsePayload(loadHistoryPayloadSchema, body);
       if (!parsed.ok) {
         return parsed;
       }
+      const busy = this.replies.claim(socket);
+      if (busy) {
+        return busy;
+      }
+      claimed = true;
       const page = await this.messages.before(
         socket.data.room,
         parsed.data.before,
         parsed.data.limit,
       );
       return { ok: true, messages: page.messages, has_more: page.hasMore };
-    });
+    }).finally(() => claimed && this.replies.release(socket));
   }
 
   /**
@@ -404,18 +414,28 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     return undefined;
   }
 
-  /** The newest messages, or exactly those missed since `resumeAfter`. */
+  /**
+   * The newest messages, or exactly those missed since `resumeAfter`: a replay a page per
+   * `history` (`more_follows` on all but the last), each once the previous one has left.
+   */
   private async sendHistory(socket: ChatSocket, resumeAfter: number | undefined): Promise<void> {
     const { room } = socket.data;
     const page =
       resumeAfter === undefined
         ? await this.messages.latest(room)
         : await this.messages.since(room, resumeAfter);
-    socket.emit(ServerEvent.History, {
-      messages: page.messages,
-      has_more: page.hasMore,
-      ...(page.truncated ? { truncated: true } : {}),
-    });
+    const pages = resumeAfter === undefined ? [page.messages] : replayPages(page.messages);
+    for (const [index, messages] of pages.entries()) {
+      if (index > 0 && !(await this.replies.drained(socket))) {
+        return;
+      }
+      socket.emit(ServerEvent.History, {
+        messages,
+        has_more: page.hasMore,
+        ...(page.truncated ? { truncated: true } : {}),
+        ...(index < pages.length - 1 ? { more_follows: true } : {}),
+      });
+    }
     // What changed meanwhile in the messages it already had, as the room saw it happen.
     for (const change of page.changes ?? []) {
       if (change.deleted) {

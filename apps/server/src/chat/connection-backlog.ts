@@ -60,8 +60,17 @@ export const QUEUE = Symbol('fanout queue');
 export const WRITER = Symbol('fanout writer');
 /** The {@link BacklogLimit} of an engine.io server. */
 const LIMIT = Symbol('backlog limit');
+interface LimitedServer {
+  [LIMIT]?: BacklogLimit;
+}
 /** Marks engine.io's Socket class once its `write` is wrapped. */
 const WRAPPED = Symbol('backlog write wrapped');
+/**
+ * A connection with more than a quarter of the limit waiting for this long is closed: it takes
+ * nothing (a reader at 35 KB/s drains 1 MiB in 30 s), and answering pings without reading would
+ * otherwise keep it, and what waits for it, for ever.
+ */
+export const STALL_TIMEOUT_MS = 30_000;
 /** What an engine.io packet object costs besides its data (thousands of small ones add up). */
 const PACKET_OVERHEAD_BYTES = 64;
 
@@ -142,9 +151,9 @@ export function backlogBytes(connection: unknown): number {
 
 /** The limit that applies to `connection` (none until its server has one). */
 export function backlogLimitOf(connection: unknown): BacklogLimit | undefined {
-  return (connection as EngineConnection | undefined)?.server[LIMIT as keyof object] as
-    | BacklogLimit
-    | undefined;
+  return ((connection as EngineConnection | undefined)?.server as LimitedServer | undefined)?.[
+    LIMIT
+  ];
 }
 
 /** Closes a connection at once: no close handshake, nothing more for it is kept. */
@@ -175,8 +184,10 @@ export function dropConnection(connection: unknown): boolean {
  * connection checks it (broadcasts check it in the fan-out writer).
  */
 export class BacklogLimit {
-  /** Connections closed for having more than `maxBytes` waiting. */
+  /** Connections closed for having more than `maxBytes` waiting, or stalling. */
   slowClosed = 0;
+  /** Connections last seen with more than a quarter of the limit waiting, and since when. */
+  private readonly stalledSince = new WeakMap<object, number>();
 
   constructor(
     public maxBytes: number,
@@ -206,6 +217,30 @@ export class BacklogLimit {
     return true;
   }
 
+  /**
+   * Closes the connections among `connections` that have had more than a quarter of the limit
+   * waiting since {@link STALL_TIMEOUT_MS} ago (run every few seconds).
+   */
+  sweep(connections: Iterable<unknown>, now = Date.now()): void {
+    if (this.maxBytes === Number.POSITIVE_INFINITY) {
+      return;
+    }
+    for (const connection of connections) {
+      const conn = connection as EngineConnection;
+      if (backlogBytes(conn) <= this.maxBytes / 4) {
+        this.stalledSince.delete(conn);
+        continue;
+      }
+      const since = this.stalledSince.get(conn);
+      if (since === undefined) {
+        this.stalledSince.set(conn, now);
+      } else if (now - since >= STALL_TIMEOUT_MS) {
+        this.stalledSince.delete(conn);
+        this.closeAsSlow(conn);
+      }
+    }
+  }
+
   closeAsSlow(conn: EngineConnection): void {
     if (dropConnection(conn)) {
       this.slowClosed += 1;
@@ -228,7 +263,7 @@ export function wrapWrites(connection: unknown): void {
   Object.defineProperty(socketClass, WRAPPED, { value: true });
   socketClass.write = function (this: EngineConnection, data, options, callback) {
     this[WRITER]?.flushOne(this);
-    const limit = this.server[LIMIT as keyof object] as BacklogLimit | undefined;
+    const limit = (this.server as LimitedServer)[LIMIT];
     if (limit?.refuses(this, sizeOf(data))) {
       return this;
     }

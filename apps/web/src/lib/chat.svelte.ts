@@ -564,7 +564,10 @@ class ChatClient {
       const page = readWireMessages(payload?.messages, safeAvatar);
       const truncated = payload?.truncated === true;
       const resumed = this.#resumeFrom !== undefined && !truncated;
-      this.#awaitingHistory = false;
+      // A long replay comes a page per `history`, oldest first: until its last page, live
+      // messages neither confirm an offset nor place the notices heard meanwhile.
+      const moreFollows = payload?.more_follows === true;
+      this.#awaitingHistory = moreFollows;
       if (truncated) {
         const seenUpTo = this.#confirmedId;
         this.#startOver();
@@ -576,6 +579,10 @@ class ChatClient {
       this.#addMessages(page, resumed);
       if (!resumed) {
         this.hasMore = payload?.has_more === true;
+      }
+      if (moreFollows) {
+        this.#trim();
+        return;
       }
       // Notices heard on this connection before its history happened after all of it.
       const lastId = page.reduce((max, message) => Math.max(max, message.id), 0);
