@@ -77,6 +77,46 @@ describe('A client that stops reading its replies (real app, real sockets)', () 
     }
   }
 
+  /**
+   * Asks (`ask`) 20 times, each once the server has answered the previous request (a page or a
+   * refusal), as fast as the history limit lets one session (a burst of 20), while sampling what
+   * the server holds for connection `socketId`.
+   */
+  async function flood(
+    socketId: string,
+    ask: () => unknown,
+  ): Promise<{ most: number; pagesServed: number }> {
+    let pagesServed = 0;
+    const messages = chat.app.get(MessagesService);
+    const before = messages.before.bind(messages);
+    messages.before = async (...args) => {
+      const page = await before(...args);
+      pagesServed += 1;
+      return page;
+    };
+    const answered = async () => {
+      const { values } = await chat.app.get(MetricsService).refusals.get();
+      return pagesServed + values.reduce((sum, { value }) => sum + value, 0);
+    };
+    const present = () => server().of('/').sockets.has(socketId);
+    let most = 0;
+    const sampler = setInterval(() => (most = Math.max(most, held(socketId))), 2);
+    try {
+      for (let i = 0; i < 20 && present(); i++) {
+        await ask();
+        let count = 0;
+        await until(() => {
+          void answered().then((value) => (count = value));
+          return count > i || !present();
+        }, 10_000);
+        most = Math.max(most, held(socketId));
+      }
+    } finally {
+      clearInterval(sampler);
+    }
+    return { most, pagesServed };
+  }
+
   it('bounds what the server holds for a reader that keeps asking for history; others get everything', async () => {
     await chat.start();
     const sender = await chat.joined();
@@ -90,46 +130,18 @@ describe('A client that stops reading its replies (real app, real sockets)', () 
     const tcp = Reflect.get(websocket, '_socket') as Socket;
     tcp.pause();
 
-    const pagesServed = { count: 0 };
-    const messages = chat.app.get(MessagesService);
-    const before = messages.before.bind(messages);
-    messages.before = async (...args) => {
-      const page = await before(...args);
-      pagesServed.count += 1;
-      return page;
-    };
-    const refusals = async () => {
-      const { values } = await chat.app.get(MetricsService).refusals.get();
-      return values.reduce((sum, { value }) => sum + value, 0);
-    };
-
-    const answered = async () => pagesServed.count + (await refusals());
-    let most = 0;
-    const sampler = setInterval(() => (most = Math.max(most, held(stalledId))), 2);
-    try {
-      // One request at a time, each once the server has answered the previous one (a page or a
-      // refusal), as fast as the history limit lets one session (a burst of 20).
-      for (let i = 0; i < 20 && server().of('/').sockets.has(stalledId); i++) {
-        stalled.socket.emit(
-          'load_history',
-          { before: Number.MAX_SAFE_INTEGER, limit: 200 },
-          () => {},
-        );
-        let count = 0;
-        await until(() => {
-          void answered().then((value) => (count = value));
-          return count > i || !server().of('/').sockets.has(stalledId);
-        }, 10_000);
-        most = Math.max(most, held(stalledId));
-      }
-    } finally {
-      clearInterval(sampler);
-    }
+    const { most, pagesServed } = await flood(stalledId, () =>
+      stalled.socket.emit(
+        'load_history',
+        { before: Number.MAX_SAFE_INTEGER, limit: 200 },
+        () => {},
+      ),
+    );
     // Today's server kept every page: 20 × 1.6 MB, less what the kernel took.
     expect(most).toBeLessThanOrEqual(BOUND + 2 * 1024 * 1024);
     // It was refused pages, or cut off.
     const cutOff = !server().of('/').sockets.has(stalledId);
-    expect(cutOff || pagesServed.count < 20).toBe(true);
+    expect(cutOff || pagesServed < 20).toBe(true);
     // Gone for good (a graceful close would wait on it).
     tcp.destroy();
 
@@ -142,6 +154,36 @@ describe('A client that stops reading its replies (real app, real sockets)', () 
     const arrived = waitFor(honest.socket, 'new_message');
     expect((await request(sender.socket, 'send_message', { message: 'still here' })).ok).toBe(true);
     expect((await arrived).message).toBe('still here');
+  }, 60_000);
+
+  it('bounds the same for a long-polling client that posts requests and never polls', async () => {
+    await chat.start();
+    const sender = await chat.joined();
+    await fill(sender, 200);
+    const base = `${chat.url}/socket.io/?EIO=4&transport=polling`;
+    const open = await (await fetch(base)).text();
+    const sid = (JSON.parse(open.slice(1)) as { sid: string }).sid;
+    const post = (body: string) =>
+      fetch(`${base}&sid=${sid}`, { method: 'POST', body }).then((response) => response.text());
+    const known = new Set(server().of('/').sockets.keys());
+    expect(await post('40')).toBe('ok');
+    await until(() => server().of('/').sockets.size > known.size);
+    const pollerId = [...server().of('/').sockets.keys()].find((id) => !known.has(id))!;
+    let ackId = 0;
+    const { most, pagesServed } = await flood(pollerId, () =>
+      post(`42${ackId++}["load_history",{"before":${Number.MAX_SAFE_INTEGER},"limit":200}]`),
+    );
+    // Everything waits in engine.io's buffer for the next poll, which never comes: today all
+    // 20 pages (32 MB) stayed there.
+    expect(most).toBeLessThanOrEqual(BOUND + 2 * 1024 * 1024);
+    const cutOff = !server().of('/').sockets.has(pollerId);
+    expect(cutOff || pagesServed < 20).toBe(true);
+    // Others are unaffected.
+    const page = await request(sender.socket, 'load_history', {
+      before: Number.MAX_SAFE_INTEGER,
+      limit: 200,
+    });
+    expect(page.ok && page.messages.length).toBe(200);
   }, 60_000);
 
   it('replays a big resume a page per frame, complete and in order', async () => {
