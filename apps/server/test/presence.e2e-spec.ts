@@ -8,6 +8,7 @@ import {
   record,
   request,
   settle,
+  until,
   waitFor,
   chatHarness,
 } from './support/chat-test-app.js';
@@ -110,6 +111,23 @@ describe('Presence and typing (real app, real sockets)', () => {
       expect(seen.filter(([event]) => event === 'user_typing').map(([, p]) => p)).toEqual([
         { username: ada.username, user_id: ada.userId, is_typing: true },
         { username: ada.username, user_id: ada.userId, is_typing: false },
+      ]);
+    });
+
+    it('relays a start that follows a stop too soon once the second is over', async () => {
+      await start();
+      const ada = await joined();
+      const bo = await joined();
+      const seen = record(bo.socket);
+      emitRaw(ada.socket, 'typing', { is_typing: true });
+      emitRaw(ada.socket, 'typing', { is_typing: false });
+      // Ada cleared the box and types again at once: Bo must still see it, a second later.
+      emitRaw(ada.socket, 'typing', { is_typing: true });
+      await until(() => seen.filter(([event]) => event === 'user_typing').length === 3);
+      expect(seen.filter(([event]) => event === 'user_typing').map(([, p]) => p)).toEqual([
+        { username: ada.username, user_id: ada.userId, is_typing: true },
+        { username: ada.username, user_id: ada.userId, is_typing: false },
+        { username: ada.username, user_id: ada.userId, is_typing: true },
       ]);
     });
 

@@ -97,6 +97,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       this.sessions.touch(sessionId).catch((error: unknown) => this.logFailure('touch', error));
       this.cluster.remove(user).catch((error: unknown) => this.logFailure('presence', error));
     });
+    this.users.onTypingDue((user) => this.emitTyping(user, true));
     // People of a node that died: one surviving node announces them, once.
     this.cluster.onGone((room, { username, user_id }) => {
       this.presence.left(room, { username, user_id });
@@ -301,16 +302,20 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   private relayTyping(socket: ChatSocket, isTyping: boolean): void {
     const user = this.users.setTyping(socket.id, isTyping);
     if (user) {
-      // Not volatile: the relay is already throttled, and a lost "stopped" would leave a ghost.
-      this.server
-        .to(roomChannel(user.room))
-        .except(sessionChannel(user.sessionId))
-        .emit(ServerEvent.UserTyping, {
-          username: user.username,
-          user_id: user.userId,
-          is_typing: isTyping,
-        });
+      this.emitTyping(user, isTyping);
     }
+  }
+
+  private emitTyping(user: OnlineUser, isTyping: boolean): void {
+    // Not volatile: the relay is already throttled, and a lost "stopped" would leave a ghost.
+    this.server
+      .to(roomChannel(user.room))
+      .except(sessionChannel(user.sessionId))
+      .emit(ServerEvent.UserTyping, {
+        username: user.username,
+        user_id: user.userId,
+        is_typing: isTyping,
+      });
   }
 
   @SubscribeMessage(ClientEvent.EditMessage)

@@ -185,6 +185,33 @@ describe(UsersService.name, () => {
       }
       // Starts at 0 and 1000 ms, each followed by its stop: four relays, not 4,000.
       expect(relayed).toEqual([true, false, true, false]);
+      // The last toggle was a stop: no held-back start follows.
+      const due: OnlineUser[] = [];
+      sut.onTypingDue((user) => due.push(user));
+      jest.advanceTimersByTime(1000);
+      expect(due).toEqual([]);
+    });
+
+    it('relays a start that came too soon once the second is over, unless a stop came first', () => {
+      const due: boolean[] = [];
+      sut.onTypingDue((user) => due.push(user.typing));
+      sut.attach('a', ROOM, identity('s1', 'Ada'));
+      expect(sut.setTyping('a', true, 0)?.typing).toBe(true);
+      expect(sut.setTyping('a', false, 100)?.typing).toBe(false);
+      // Typing again at once (the box was cleared, then filled): held back, not dropped.
+      expect(sut.setTyping('a', true, 200)).toBeUndefined();
+      expect(sut.setTyping('a', true, 300)).toBeUndefined();
+      jest.advanceTimersByTime(799);
+      expect(due).toEqual([]);
+      jest.advanceTimersByTime(1);
+      expect(due).toEqual([true]);
+      expect(sut.get('a')?.typing).toBe(true);
+      // A stop before it is due cancels it.
+      expect(sut.setTyping('a', false, 1100)?.typing).toBe(false);
+      expect(sut.setTyping('a', true, 1200)).toBeUndefined();
+      expect(sut.setTyping('a', false, 1300)).toBeUndefined();
+      jest.advanceTimersByTime(2000);
+      expect(due).toEqual([true]);
     });
   });
 

@@ -43,6 +43,8 @@ interface Presence extends OnlineUser {
   offlineTimer?: NodeJS.Timeout;
   /** When `typing: true` was last relayed, to throttle the relay. */
   typingRelayedAt: number;
+  /** A start that came too soon after the last one, relayed when the interval is over. */
+  typingTimer?: NodeJS.Timeout;
 }
 
 /** Who is in one room: sessions by id, and by name key for O(1) uniqueness checks. */
@@ -73,6 +75,7 @@ export class UsersService implements OnModuleDestroy {
   private readonly rooms = new Map<string, RoomPresence>();
   private readonly presenceBySocket = new Map<string, Presence>();
   private readonly wentOfflineListeners: Array<(user: OnlineUser) => void> = [];
+  private readonly typingDueListeners: Array<(user: OnlineUser) => void> = [];
   private readonly random: RandomSource;
   private readonly graceMs: number;
   /** Set on shutdown: sockets closing then must not schedule announcements for later. */
@@ -89,6 +92,11 @@ export class UsersService implements OnModuleDestroy {
   /** Called once a session has been gone from a room for the whole grace period. */
   onWentOffline(listener: (user: OnlineUser) => void): void {
     this.wentOfflineListeners.push(listener);
+  }
+
+  /** Called when a start held back by the typing throttle is due: relay it then. */
+  onTypingDue(listener: (user: OnlineUser) => void): void {
+    this.typingDueListeners.push(listener);
   }
 
   /** Adds a socket to its session in `room`, bringing the session online there if it was not. */
@@ -207,9 +215,11 @@ export class UsersService implements OnModuleDestroy {
 
   /**
    * Records that the session of a socket started or stopped typing. Returns the user when the
-   * others should hear of it: a start at most once a second whatever came between (alternating
-   * true/false must not bypass the throttle: 4,000 toggles were 4,000 relays to every listener),
-   * and a stop only after a relayed start.
+   * others should hear of it now: a start at most once a second whatever came between
+   * (alternating true/false must not bypass the throttle: 4,000 toggles were 4,000 relays to
+   * every listener), and a stop only after a relayed start. A start that comes too soon (someone
+   * who cleared the box and types again) is not lost: it goes to `onTypingDue` once the second
+   * is over, unless a stop came first.
    */
   setTyping(socketId: string, isTyping: boolean, now = Date.now()): OnlineUser | undefined {
     const user = this.presenceBySocket.get(socketId);
@@ -217,16 +227,33 @@ export class UsersService implements OnModuleDestroy {
       return undefined;
     }
     if (!isTyping) {
+      clearTimeout(user.typingTimer);
+      user.typingTimer = undefined;
       const was = user.typing;
       user.typing = false;
       return was ? user : undefined;
     }
-    if (now - user.typingRelayedAt < TYPING_RELAY_INTERVAL_MS) {
-      return undefined;
+    const wait = user.typingRelayedAt + TYPING_RELAY_INTERVAL_MS - now;
+    if (wait <= 0) {
+      user.typing = true;
+      user.typingRelayedAt = now;
+      return user;
     }
-    user.typing = true;
-    user.typingRelayedAt = now;
-    return user;
+    if (!user.typing && !user.typingTimer) {
+      user.typingTimer = setTimeout(() => {
+        user.typingTimer = undefined;
+        if (user.sockets.length === 0) {
+          return;
+        }
+        user.typing = true;
+        user.typingRelayedAt = now + wait;
+        for (const listener of this.typingDueListeners) {
+          listener(user);
+        }
+      }, wait);
+      user.typingTimer.unref();
+    }
+    return undefined;
   }
 
   /** A fresh `User_NNNN` (1000-9999) that nobody in `room` uses. */
@@ -266,6 +293,7 @@ export class UsersService implements OnModuleDestroy {
     for (const room of this.rooms.values()) {
       for (const user of room.bySession.values()) {
         clearTimeout(user.offlineTimer);
+        clearTimeout(user.typingTimer);
       }
     }
   }
@@ -290,6 +318,7 @@ export class UsersService implements OnModuleDestroy {
       this.rooms.delete(user.room);
     }
     user.typing = false;
+    clearTimeout(user.typingTimer);
     for (const listener of this.wentOfflineListeners) {
       listener(user);
     }
