@@ -44,8 +44,9 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { type OnlineUser, UsersService } from '../users/users.service.js';
 import { batchChannel, roomChannel, seedChannel, sessionChannel } from './channels.js';
 import type { AckCallback, ChatServer, ChatSocket } from './chat.types.js';
+import { sendHistory } from './history-sender.js';
 import { PresenceAnnouncer } from './presence-announcer.service.js';
-import { ReplyBudget, replayPages } from './reply-budget.js';
+import { ReplyBudget } from './reply-budget.js';
 
 /**
  * The Socket.IO edge of the chat: admits sockets, parses what clients send with the protocol's
@@ -419,41 +420,14 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     return undefined;
   }
 
-  /**
-   * The newest messages, or exactly those missed since `resumeAfter`: a replay a page per
-   * `history` (`more_follows` on all but the last), each once the previous one has left.
-   */
+  /** The newest messages, or exactly those missed since `resumeAfter` (see `sendHistory`). */
   private async sendHistory(socket: ChatSocket, resumeAfter: number | undefined): Promise<void> {
     const { room } = socket.data;
     const page =
       resumeAfter === undefined
         ? await this.messages.latest(room)
         : await this.messages.since(room, resumeAfter);
-    const pages = resumeAfter === undefined ? [page.messages] : replayPages(page.messages);
-    for (const [index, messages] of pages.entries()) {
-      if (index > 0 && !(await this.replies.drained(socket))) {
-        return;
-      }
-      socket.emit(ServerEvent.History, {
-        messages,
-        has_more: page.hasMore,
-        ...(page.truncated ? { truncated: true } : {}),
-        ...(index < pages.length - 1 ? { more_follows: true } : {}),
-      });
-    }
-    // What changed meanwhile in the messages it already had, as the room saw it happen.
-    for (const change of page.changes ?? []) {
-      if (change.deleted) {
-        socket.emit(ServerEvent.MessageDeleted, { id: change.id });
-      } else {
-        socket.emit(ServerEvent.MessageEdited, {
-          id: change.id,
-          message: change.message,
-          edited_ts: change.editedTs,
-          ...(change.mentions.length > 0 ? { mentions: change.mentions } : {}),
-        });
-      }
-    }
+    await sendHistory(socket, page, resumeAfter !== undefined, this.replies);
   }
 
   /**
@@ -490,24 +464,9 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   /** A refusal when the socket's session or address is over its limit for `action`. */
-  private async limit(socket: ChatSocket, action: LimitedAction): Promise<AckError | undefined> {
+  private limit(socket: ChatSocket, action: LimitedAction): Promise<AckError | undefined> {
     const { room, sessionId, address } = socket.data;
-    const verdict = await this.limits.consume(action, `${room}:${sessionId}`, address ?? 'unknown');
-    if (verdict.ok) {
-      return undefined;
-    }
-    const seconds = Math.ceil(verdict.retryAfterMs / 1000);
-    const what = {
-      message: 'messages',
-      rename: 'name changes',
-      history: 'history requests',
-      typing: 'typing notices',
-    }[action];
-    return ackError(
-      ErrorCode.RateLimited,
-      `Too many ${what}. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,
-      verdict.retryAfterMs,
-    );
+    return this.limits.check(action, `${room}:${sessionId}`, address ?? 'unknown');
   }
 
   /** Counts a rate-limited request; a client that keeps flooding is told why and disconnected. */

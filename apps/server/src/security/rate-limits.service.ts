@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ackError, type AckError, ErrorCode } from '@parley/protocol';
 import type { Redis } from 'ioredis';
 import {
   BurstyRateLimiter,
@@ -23,6 +24,14 @@ const HISTORY_BURST = 20;
  */
 const TYPING_PER_SECOND = 4;
 const TYPING_BURST = 10;
+
+/** What a refusal says is being limited. */
+const LIMITED_WHAT: Record<LimitedAction, string> = {
+  message: 'messages',
+  rename: 'name changes',
+  history: 'history requests',
+  typing: 'typing notices',
+};
 
 export type Verdict = { ok: true } | { ok: false; retryAfterMs: number };
 
@@ -147,6 +156,27 @@ export class RateLimitsService {
       return bySession;
     }
     return take(this.perAddress[action], address);
+  }
+
+  /**
+   * {@link consume}, answered as the client hears it: nothing when allowed, otherwise a
+   * `rate_limited` refusal saying what and for how long.
+   */
+  async check(
+    action: LimitedAction,
+    sessionKey: string,
+    address: string,
+  ): Promise<AckError | undefined> {
+    const verdict = await this.consume(action, sessionKey, address);
+    if (verdict.ok) {
+      return undefined;
+    }
+    const seconds = Math.ceil(verdict.retryAfterMs / 1000);
+    return ackError(
+      ErrorCode.RateLimited,
+      `Too many ${LIMITED_WHAT[action]}. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+      verdict.retryAfterMs,
+    );
   }
 
   /** Counts a new connection from `address`. */
