@@ -1,11 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { ErrorCode } from '@parley/protocol';
-import { io } from 'socket.io-client';
 
 import { ChatGateway } from '../src/chat/chat.gateway.js';
 import type { ChatServer } from '../src/chat/chat.types.js';
 
-import { type ChatClient, chatHarness, request, until } from './support/chat-test-app.js';
+import { chatHarness, request, until } from './support/chat-test-app.js';
 
 /**
  * The per-address connection limit holds at the Engine.IO handshake, before any session exists:
@@ -55,15 +54,7 @@ describe('Engine.IO handshake flood from one address (real app, raw HTTP)', () =
     for (let i = 0; i < 40; i++) {
       await handshake();
     }
-    const socket: ChatClient = io(chat.url, {
-      transports: ['polling'],
-      forceNew: true,
-      reconnection: false,
-    });
-    chat.track(socket);
-    const error = await new Promise<Error & { description?: unknown }>((resolve) =>
-      socket.once('connect_error', resolve),
-    );
+    const error = await chat.refused({ transports: ['polling'] });
     // All a client gets to see of engine.io's refusal: the transport failed, with the status
     // (the XHR is aborted before the body can be read; a WebSocket upgrade shows not even that).
     expect(error.message).toBe('xhr poll error');
@@ -73,15 +64,7 @@ describe('Engine.IO handshake flood from one address (real app, raw HTTP)', () =
   it('keeps a readable rate_limited refusal for the first clients over the limit', async () => {
     await chat.start({ CONNECTIONS_PER_MINUTE: '1' });
     await chat.joined();
-    const socket: ChatClient = io(chat.url, {
-      transports: ['websocket'],
-      forceNew: true,
-      reconnection: false,
-    });
-    chat.track(socket);
-    const error = await new Promise<Error & { data?: unknown }>((resolve) =>
-      socket.once('connect_error', resolve),
-    );
+    const error = await chat.refused();
     expect(error.message).toBe(ErrorCode.RateLimited);
   });
 

@@ -98,16 +98,7 @@ describe('Rooms, mentions, edit and delete (real app, real sockets)', () => {
       'refuses the room name %j at the handshake with room_invalid',
       async (room) => {
         await start();
-        const socket = io(chat.url, {
-          transports: ['websocket'],
-          forceNew: true,
-          reconnection: false,
-          auth: { room },
-        });
-        chat.track(socket);
-        const error = await new Promise<Error & { data?: unknown }>((resolve) =>
-          socket.once('connect_error', resolve),
-        );
+        const error = await chat.refused({ auth: { room } });
         expect(error.message).toBe(ErrorCode.RoomInvalid);
         expect(error.data).toMatchObject({
           error: ErrorCode.RoomInvalid,

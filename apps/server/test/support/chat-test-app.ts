@@ -183,6 +183,20 @@ export function chatHarness(defaults: NodeJS.ProcessEnv = {}) {
       sockets.push(client.socket);
       return client;
     },
+    /** A new socket's `connect_error` (the test expects its handshake to be refused). */
+    refused: (
+      options: Partial<ManagerOptions & SocketOptions> = {},
+    ): Promise<Error & { data?: unknown; description?: unknown }> => {
+      const socket = harness.track(
+        io(harness.url, {
+          transports: ['websocket'],
+          forceNew: true,
+          reconnection: false,
+          ...options,
+        }),
+      );
+      return new Promise((resolve) => socket.once('connect_error', resolve));
+    },
     /** Closes `socket` after the test too. */
     track: <S extends ChatClient>(socket: S): S => {
       sockets.push(socket);
