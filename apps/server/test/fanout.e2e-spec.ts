@@ -32,6 +32,37 @@ describe('Fan-out: coalesced writes keep order and lose nothing (real app, real 
     return { socket, ids };
   }
 
+  it('takes the broadcast path FANOUT_COALESCING names (CI runs this suite with both)', async () => {
+    const coalescing = process.env.FANOUT_COALESCING !== 'false';
+    await chat.start({ METRICS_TOKEN: 'fanout-test-metrics-token' });
+    const sender = await chat.joined();
+    await chat.joined();
+    const ack = await request(sender.socket, 'send_message', { message: 'which path?' });
+    expect(ack.ok).toBe(true);
+    const metrics = await (
+      await fetch(`${chat.url}/metrics`, {
+        headers: { authorization: 'Bearer fanout-test-metrics-token' },
+      })
+    ).text();
+    const frames = Number(/^parley_fanout_frames_total (\S+)$/m.exec(metrics)?.[1]);
+    if (coalescing) {
+      expect(frames).toBeGreaterThanOrEqual(2);
+    } else {
+      expect(frames).toBe(0);
+    }
+  });
+
+  it('negotiates no per-message deflate, even offered: the writer sends uncompressed frames', async () => {
+    await chat.start();
+    const { socket: client } = await chat.joined({ perMessageDeflate: { threshold: 0 } });
+    const server = Reflect.get(chat.app.get(ChatGateway), 'server') as ChatServer;
+    const [socket] = server.of('/').sockets.values();
+    const websocket = Reflect.get(socket?.conn.transport ?? {}, 'socket') as object;
+    expect(Object.keys(Reflect.get(websocket, '_extensions') as object)).toEqual([]);
+    const clientWebsocket = Reflect.get(client.io.engine.transport, 'ws') as { extensions: string };
+    expect(clientWebsocket.extensions).toBe('');
+  });
+
   it('delivers a burst to WebSocket, long-polling and upgrading clients, each in order', async () => {
     await chat.start();
     const sender = await chat.joined();

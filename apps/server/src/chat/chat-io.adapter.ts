@@ -16,7 +16,7 @@ import { HandshakeLimit, isHandshake } from '../security/handshake-limit.js';
 import { isOriginAllowed } from '../security/origin-check.js';
 import { RateLimitsService } from '../security/rate-limits.service.js';
 import { BacklogLimit, dropConnection, engineShapeProblem } from './connection-backlog.js';
-import { FanoutWriter } from './fanout-writer.js';
+import { FanoutWriter, fanoutShapeProblem, websocketShapeProblem } from './fanout-writer.js';
 
 /**
  * The largest frame a valid request needs: a message at the length limit with every character
@@ -169,13 +169,26 @@ export class ChatIoAdapter extends IoAdapter {
     };
     const server = super.createIOServer(port, configured as ServerOptions);
     const limit = new BacklogLimit(this.config.slowClientBufferBytes, server.engine);
-    const writer = this.config.fanoutCoalescing ? new FanoutWriter(limit) : undefined;
+    const writer = this.fanoutWriter(server, limit);
     this.metrics.observeFanout(() => ({
       frames: writer?.framesCoalesced ?? 0,
       writes: writer?.batchesWritten ?? 0,
       slowClosed: limit.slowClosed,
     }));
-    writer?.attachAdapter(server.of('/').adapter);
+    // The writer's needs of a WebSocket connection, checked on the first one (most start on
+    // long-polling and upgrade).
+    let websocketChecked = writer === undefined;
+    const checkWebsocket = (connection: { transport?: { name?: string } }) => {
+      if (websocketChecked || connection.transport?.name !== 'websocket') {
+        return;
+      }
+      websocketChecked = true;
+      const problem = websocketShapeProblem(connection);
+      if (problem) {
+        this.logger.warn(`Fan-out coalescing off (Socket.IO's own writes instead): ${problem}`);
+        writer?.disable();
+      }
+    };
     const clients = Reflect.get(server.engine, 'clients') as Record<string, unknown>;
     this.sweeps.push(setInterval(() => limit.sweep(Object.values(clients)), SWEEP_MS).unref());
     // Connections admitted by a Socket.IO connect.
@@ -193,6 +206,10 @@ export class ChatIoAdapter extends IoAdapter {
       }
       limit.attach(connection);
       writer?.attach(connection);
+      checkWebsocket(connection);
+      if (!websocketChecked) {
+        (connection as EventEmitter).once('upgrade', () => checkWebsocket(connection));
+      }
       setTimeout(dropIfNeverConnected, connectTimeoutMs, connection, connected).unref();
     });
     // The handshake's HTTP request is not needed once a connection is up (the client's address was
@@ -215,6 +232,27 @@ export class ChatIoAdapter extends IoAdapter {
       dropUpgradeErrorListener(socket.conn);
     });
     return server;
+  }
+
+  /**
+   * The coalescing writer, unless it is switched off or socket.io-adapter, engine.io or ws are
+   * not shaped as it expects (an upgrade that moved something): then Socket.IO writes as usual.
+   */
+  private fanoutWriter(
+    server: ReturnType<IoAdapter['createIOServer']>,
+    limit: BacklogLimit,
+  ): FanoutWriter | undefined {
+    if (!this.config.fanoutCoalescing) {
+      return undefined;
+    }
+    const problem = fanoutShapeProblem(server.of('/').adapter, Reflect.get(server.engine, 'opts'));
+    if (problem) {
+      this.logger.warn(`Fan-out coalescing off (Socket.IO's own writes instead): ${problem}`);
+      return undefined;
+    }
+    const writer = new FanoutWriter(limit);
+    writer.attachAdapter(server.of('/').adapter);
+    return writer;
   }
 
   /**

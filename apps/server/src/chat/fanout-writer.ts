@@ -19,7 +19,10 @@ interface BroadcastTarget {
   notifyOutgoingListeners?: (packet: unknown) => void;
 }
 
-/** The parts of socket.io-adapter's `Adapter` (2.5) that local broadcast delivery goes through. */
+/**
+ * The parts of socket.io-adapter's `Adapter` (2.5, pinned with engine.io and ws in
+ * pnpm-workspace.yaml) that local broadcast delivery goes through.
+ */
 interface LocalAdapter {
   rooms: Map<string, Set<string>>;
   nsp: { sockets: Map<string, BroadcastTarget> };
@@ -51,6 +54,8 @@ const WEBSOCKET_OPEN = 1;
  */
 export class FanoutWriter {
   private pending: EngineConnection[] = [];
+  /** False once a shape check failed: every broadcast then takes Socket.IO's own path. */
+  private enabled = true;
   /** The last concatenation of several frames, reused while recipients have the same queue. */
   private joined: { parts: Buffer[]; buffer: Buffer } | undefined;
 
@@ -93,7 +98,7 @@ export class FanoutWriter {
     adapter.apply = (opts, callback) => {
       const broadcast = encoded;
       encoded = undefined;
-      if (!broadcast) {
+      if (!broadcast || !this.enabled) {
         apply(opts, callback);
         return;
       }
@@ -136,6 +141,19 @@ export class FanoutWriter {
     const conn = connection as EngineConnection;
     conn[WRITER] = this;
     wrapWrites(conn);
+  }
+
+  /**
+   * Hands every later broadcast back to Socket.IO (as `FANOUT_COALESCING=false`), after writing
+   * what is queued: for when engine.io or ws turn out not to be shaped as this writer expects.
+   */
+  disable(): void {
+    this.enabled = false;
+    this.flush();
+  }
+
+  get coalescing(): boolean {
+    return this.enabled;
   }
 
   /** Writes every queued frame now (the event loop does this by itself after each I/O round). */
@@ -226,4 +244,46 @@ export class FanoutWriter {
     this.joined = { parts: queue, buffer };
     return buffer;
   }
+}
+
+/**
+ * What the writer needs of a Socket.IO server and is missing, or undefined when all is there;
+ * checked at boot. Frames are written as ws encoded them for the adapter, uncompressed: with
+ * per-message deflate on, a client would get frames it did not negotiate.
+ */
+export function fanoutShapeProblem(
+  adapter: unknown,
+  engineOptions: { perMessageDeflate?: unknown },
+): string | undefined {
+  if (engineOptions.perMessageDeflate) {
+    return 'per-message deflate is on, and the writer sends uncompressed frames';
+  }
+  const local = adapter as Partial<LocalAdapter> | undefined;
+  if (
+    typeof local?._encode !== 'function' ||
+    typeof local.apply !== 'function' ||
+    typeof local.computeExceptSids !== 'function'
+  ) {
+    return 'socket.io-adapter without _encode, apply and computeExceptSids';
+  }
+  if (!(local.rooms instanceof Map) || !(local.nsp?.sockets instanceof Map)) {
+    return "socket.io-adapter without its rooms' and namespace's socket maps";
+  }
+  return undefined;
+}
+
+/**
+ * What the writer needs of a WebSocket connection and is missing (checked on the first one):
+ * ws's socket with its state, and the TCP socket under it.
+ */
+export function websocketShapeProblem(connection: unknown): string | undefined {
+  const socket = (connection as Partial<EngineConnection>).transport?.socket;
+  if (typeof socket?.readyState !== 'number') {
+    return "engine.io's websocket transport without ws's socket and its readyState";
+  }
+  const raw = socket._socket;
+  if (typeof raw?.write !== 'function' || typeof raw.writableLength !== 'number') {
+    return "ws's socket without the TCP socket under it (_socket)";
+  }
+  return undefined;
 }

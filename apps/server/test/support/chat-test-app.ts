@@ -30,6 +30,11 @@ export async function startApp(env: NodeJS.ProcessEnv = {}): Promise<{
       MESSAGE_BURST: '10000',
       RENAMES_PER_MINUTE: '10000',
       CONNECTIONS_PER_MINUTE: '10000',
+      // CI runs the gateway suites a second time with FANOUT_COALESCING=false (Socket.IO's own
+      // writes): both broadcast paths must stay correct.
+      ...(process.env.FANOUT_COALESCING
+        ? { FANOUT_COALESCING: process.env.FANOUT_COALESCING }
+        : {}),
       ...env,
     }),
   );
