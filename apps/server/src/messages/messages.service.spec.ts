@@ -13,7 +13,7 @@ describe('MessagesService newest-page cache', () => {
   let reads: string[];
 
   function service(historyCacheBytes: number): MessagesService {
-    const config = { databaseUrl: undefined, historyCacheBytes, resumeMaxMessages: 500 };
+    const config = { historyCacheBytes, resumeMaxMessages: 500 };
     return new MessagesService(store, config as AppConfig);
   }
 
@@ -114,5 +114,84 @@ describe('MessagesService newest-page cache', () => {
       message: 'new',
     });
     expect(reads).toEqual(['lobby', 'lobby']);
+  });
+});
+
+describe('MessagesService write order', () => {
+  const author = (room: string) => ({
+    sessionId: `s-${room}`,
+    username: 'User_1234',
+    avatar: '/avatars/lorelei/User_1234.svg',
+    room,
+    userId: 'u',
+    sockets: ['a'],
+    typing: false,
+  });
+  const config = { historyCacheBytes: 1024 * 1024, resumeMaxMessages: 500 } as AppConfig;
+  let store: SqliteChatStore;
+  /** Resolves the held write of each room that is being held. */
+  const held = new Map<string, () => void>();
+
+  beforeEach(() => {
+    store = new SqliteChatStore(':memory:');
+    const append = store.appendMessage.bind(store);
+    // Writes of a room named `slow…` wait until the test lets them through.
+    jest.spyOn(store, 'appendMessage').mockImplementation(async (message) => {
+      if (message.room.startsWith('slow')) {
+        await new Promise<void>((resolve) => held.set(message.room, resolve));
+      }
+      return append(message);
+    });
+  });
+
+  afterEach(async () => {
+    held.clear();
+    await store.close();
+  });
+
+  it("doesn't make a room wait for another room's slow write", async () => {
+    const messages = new MessagesService(store, config);
+    const slow = messages.post(author('slow-room'), 'held', undefined, []);
+    const fast = await messages.post(author('fast-room'), 'not held', undefined, []);
+    expect(fast.message.message).toBe('not held');
+    expect(held.has('slow-room')).toBe(true);
+    held.get('slow-room')?.();
+    expect((await slow).message.message).toBe('held');
+  });
+
+  it('keeps the arrival order within a room, and keeps nothing for rooms with no write', async () => {
+    const messages = new MessagesService(store, config);
+    const first = messages.post(author('slow-room'), 'first', undefined, []);
+    const second = messages.post(author('slow-room'), 'second', undefined, []);
+    const third = messages.post(author('slow-room'), 'third', undefined, []);
+    expect(messages.roomsWriting).toBe(1);
+    // Each write is let through only once it is the one being made.
+    for (let i = 0; i < 3; i++) {
+      await new Promise<void>((resolve) => {
+        const poll = () => (held.has('slow-room') ? resolve() : setImmediate(poll));
+        poll();
+      });
+      const release = held.get('slow-room');
+      held.delete('slow-room');
+      release?.();
+    }
+    const ids = (await Promise.all([first, second, third])).map((result) => result.message.id);
+    expect(ids).toEqual([1, 2, 3]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(messages.roomsWriting).toBe(0);
+  });
+
+  it('keeps no newest page when the store has other writers', async () => {
+    const shared = Object.assign(Object.create(store) as SqliteChatStore, { onlyWriter: false });
+    const latest = jest.spyOn(store, 'latestMessages');
+    const messages = new MessagesService(shared, config);
+    await messages.latest('lobby');
+    await messages.latest('lobby');
+    expect(latest).toHaveBeenCalledTimes(2);
+    latest.mockClear();
+    const own = new MessagesService(store, config);
+    await own.latest('lobby');
+    await own.latest('lobby');
+    expect(latest).toHaveBeenCalledTimes(1);
   });
 });

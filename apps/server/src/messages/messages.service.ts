@@ -85,6 +85,8 @@ export function toWireMessage(message: StoredMessage): NewMessagePayload {
   return wire;
 }
 
+const DONE = Promise.resolve();
+
 /**
  * A room's messages: stored before they are broadcast, ids in the order the room sees them,
  * retries recognised by the sender's `client_id`, mentions derived from who is in the room,
@@ -93,14 +95,15 @@ export function toWireMessage(message: StoredMessage): NewMessagePayload {
 @Injectable()
 export class MessagesService {
   /**
-   * Writes run one after another, so ids are handed out, and callers resume, in arrival order;
-   * with an asynchronous store two posts could otherwise finish out of order.
+   * A room's writes run one after another, so its ids are handed out, and callers resume, in
+   * arrival order (with an asynchronous store two posts could otherwise finish out of order);
+   * rooms don't wait for each other. A room's entry goes once its last write is done.
    */
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly tails = new Map<string, Promise<void>>();
   /**
    * The newest page of recently active rooms, so a join storm reads no rows: every newcomer gets
-   * this page. Dropped on any change in the room. Only with a store of our own: with a shared
-   * database other nodes write too. Bounded by bytes (`HISTORY_CACHE_BYTES`), not rooms: a page
+   * this page. Dropped on any change in the room. Only when the store says this process is its
+   * only writer (with a shared database other nodes write too). Bounded by bytes (`HISTORY_CACHE_BYTES`), not rooms: a page
    * of 50 messages of 2,000 characters retains 116–213 KB (Latin-1 to emoji), so the former cap
    * of 1,000 rooms let it reach ≈210 MB.
    */
@@ -113,7 +116,7 @@ export class MessagesService {
     @Inject(CHAT_STORE) private readonly store: ChatStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.keepNewest = config.databaseUrl === undefined;
+    this.keepNewest = store.onlyWriter;
     this.newest = new ByteBoundedLru(config.historyCacheBytes, (page) =>
       estimatePageBytes(page.messages),
     );
@@ -132,7 +135,7 @@ export class MessagesService {
     present: readonly Mentionable[] | MentionIndex,
     now = Date.now(),
   ): Promise<PostResult> {
-    return this.serially(async () => {
+    return this.serially(author.room, async () => {
       const { message, duplicate } = await this.store.appendMessage({
         room: author.room,
         ts: now,
@@ -158,7 +161,7 @@ export class MessagesService {
     present: readonly Mentionable[] | MentionIndex,
     now = Date.now(),
   ): Promise<EditResult> {
-    return this.serially(async () => {
+    return this.serially(author.room, async () => {
       const refused = this.refusal(author, await this.store.getMessage(author.room, id));
       if (refused) {
         return refused;
@@ -172,7 +175,7 @@ export class MessagesService {
 
   /** Removes a message, if `author` wrote it in its room; a tombstone keeps its place. */
   delete(author: OnlineUser, id: number, now = Date.now()): Promise<DeleteResult> {
-    return this.serially(async () => {
+    return this.serially(author.room, async () => {
       const refused = this.refusal(author, await this.store.getMessage(author.room, id));
       if (refused) {
         return refused;
@@ -254,9 +257,24 @@ export class MessagesService {
     return undefined;
   }
 
-  private serially<T>(run: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(run, run);
-    this.tail = result.catch(() => undefined);
+  private serially<T>(room: string, run: () => Promise<T>): Promise<T> {
+    const result = (this.tails.get(room) ?? DONE).then(run, run);
+    const settled: Promise<void> = result.then(
+      () => this.release(room, settled),
+      () => this.release(room, settled),
+    );
+    this.tails.set(room, settled);
     return result;
+  }
+
+  private release(room: string, settled: Promise<void>): void {
+    if (this.tails.get(room) === settled) {
+      this.tails.delete(room);
+    }
+  }
+
+  /** Rooms with a write under way or waiting (for tests: idle rooms keep nothing). */
+  get roomsWriting(): number {
+    return this.tails.size;
   }
 }

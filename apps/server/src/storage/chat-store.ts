@@ -44,11 +44,16 @@ export interface MessagePage {
 }
 
 /**
- * Where messages and sessions live. SQLite implements it by default; a shared database (PostgreSQL)
- * can implement it later and must pass the same contract tests (`chat-store.contract.ts`).
- * Methods are async so that a networked store fits the same shape.
+ * Where messages and sessions live: SQLite (embedded, the default) or PostgreSQL (shared by the
+ * nodes of a cluster); both pass the same contract tests (`chat-store.contract.ts`). Methods are
+ * async so that a networked store fits the same shape.
  */
 export interface ChatStore {
+  /**
+   * Whether this process sees every write to the store, so a page it read stays true until it
+   * changes the room itself (then a room's newest page may be kept in memory).
+   */
+  readonly onlyWriter: boolean;
   /**
    * Stores a message and gives it its room's next id, in the order the room's messages are
    * committed (also across the nodes of a cluster). When the same session already stored a

@@ -138,6 +138,8 @@ const toSession = (row: SessionRow): SessionRecord => ({
  * id appearing before it. The unique (room, seq) index backs this up.
  */
 export class PostgresChatStore implements ChatStore {
+  /** Other nodes write to the same database. */
+  readonly onlyWriter = false;
   private constructor(private readonly pool: pg.Pool) {}
 
   /** Connects, checks the server answers, and migrates the schema. */

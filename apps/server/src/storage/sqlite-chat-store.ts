@@ -174,6 +174,8 @@ parentPort.on('message', (message) => {
  * `bench/` measures what a send costs with it on the path.
  */
 export class SqliteChatStore implements ChatStore {
+  /** The file is this process's own (a cluster shares PostgreSQL instead). */
+  readonly onlyWriter = true;
   private readonly db: Database.Database;
   private readonly statements;
   private readonly checkpointer: Worker | undefined;
