@@ -68,9 +68,12 @@ describe('Log amplification (real app at the default log level, logs captured)',
       .map((line) => JSON.parse(line) as LogLine);
 
   beforeAll(async () => {
-    app = await createApp(loadConfig({ WEB_DIST_DIR: '/nonexistent', DATA_DIR: ':memory:' }), {
-      logDestination: logs.stream,
-    });
+    app = await createApp(
+      loadConfig({ WEB_DIST_DIR: '/nonexistent', DATA_DIR: ':memory:', LOG_FORMAT: 'json' }),
+      {
+        logDestination: logs.stream,
+      },
+    );
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
   });

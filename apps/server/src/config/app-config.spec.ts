@@ -9,6 +9,13 @@ describe(loadConfig.name, () => {
     expect(config.webDistDir).toMatch(/web[/\\]dist$/);
   });
 
+  it('logs lines for people on a terminal and JSON otherwise, unless LOG_FORMAT says', () => {
+    expect(loadConfig({}, true).logFormat).toBe('text');
+    expect(loadConfig({}, false).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'json' }, true).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'text' }, false).logFormat).toBe('text');
+  });
+
   it('reads PORT and HOST, treating empty values as unset', () => {
     expect(loadConfig({ PORT: '8080', HOST: '127.0.0.1', LOG_LEVEL: '' })).toMatchObject({
       port: 8080,

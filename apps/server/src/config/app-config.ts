@@ -23,8 +23,11 @@ const envSchema = z.object({
   /** Folder holding the built web app; served at `/` when it exists. */
   WEB_DIST_DIR: z.string().trim().min(1, 'must not be empty').default(DEFAULT_WEB_DIST_DIR),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
-  /** `json`: one structured line per event (pino), for log collectors; `text`: for people. */
-  LOG_FORMAT: z.enum(['json', 'text']).default('json'),
+  /**
+   * `json`: one structured line per event (pino), for log collectors; `text`: for people. Unset:
+   * `text` when stdout is a terminal, `json` otherwise.
+   */
+  LOG_FORMAT: z.enum(['json', 'text']).optional(),
   /** PostgreSQL for history and sessions shared by several nodes; unset: SQLite under DATA_DIR. */
   DATABASE_URL: z
     .string()
@@ -228,7 +231,11 @@ export class InvalidConfigError extends Error {
  * Reads the configuration from the environment once, at boot. Any bad value stops the process
  * with one line per problem, naming the variable, instead of failing later in odd ways.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  /** Whether a person is reading the logs (they go to stdout). */
+  stdoutIsTerminal = process.stdout.isTTY === true,
+): AppConfig {
   // Empty strings mean "unset", as in most shells' `VAR= command`.
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
@@ -247,7 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: parsed.HOST,
     webDistDir: parsed.WEB_DIST_DIR,
     logLevel: parsed.LOG_LEVEL,
-    logFormat: parsed.LOG_FORMAT,
+    logFormat: parsed.LOG_FORMAT ?? (stdoutIsTerminal ? 'text' : 'json'),
     databaseUrl: parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,
     redisKeyPrefix: parsed.REDIS_KEY_PREFIX,

@@ -21,6 +21,7 @@ export async function startApp(env: NodeJS.ProcessEnv = {}): Promise<{
   const app = await createApp(
     loadConfig({
       LOG_LEVEL: 'error',
+      LOG_FORMAT: 'json',
       WEB_DIST_DIR: '/nonexistent',
       DATA_DIR: ':memory:',
       // Short enough for tests to see `user_left`, long enough for a reconnect to beat it.
