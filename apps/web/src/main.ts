@@ -1,8 +1,14 @@
+import { roomFromPath } from '@parley/protocol';
+import { io } from 'socket.io-client';
 import { mount } from 'svelte';
 
 import './app.css';
 import App from './App.svelte';
+import { ChatClient, SESSION_KEY } from './lib/chat.svelte';
+import { loadOutbox, newClientId, removeOutboxEntry, saveOutboxEntry } from './lib/outbox-storage';
+import { readItem, writeItem } from './lib/storage';
 import { applyTheme, readTheme } from './lib/theme';
+import { avatarReader } from './lib/wire';
 
 // Before the first paint: the remembered theme, with no inline script and no flash.
 applyTheme(readTheme());
@@ -12,6 +18,30 @@ if (!target) {
   throw new Error('Parley: the #app element is missing from index.html.');
 }
 
-const app = mount(App, { target });
+const room = roomFromPath(window.location.pathname) ?? null;
+
+/** The page's one chat connection, with the browser's socket, network status and storage. */
+const chat = new ChatClient({
+  room,
+  createSocket: (auth) => io({ autoConnect: false, auth }),
+  network: {
+    get onLine() {
+      return navigator.onLine;
+    },
+    addEventListener: (type, listener) => window.addEventListener(type, listener),
+  },
+  session: { read: () => readItem(SESSION_KEY), write: (token) => writeItem(SESSION_KEY, token) },
+  outbox: room
+    ? {
+        load: () => loadOutbox(room),
+        save: (entry) => saveOutboxEntry(room, entry),
+        remove: (clientId) => removeOutboxEntry(room, clientId),
+      }
+    : { load: () => [], save: () => undefined, remove: () => undefined },
+  newClientId,
+  safeAvatar: avatarReader(window.location.href),
+});
+
+const app = mount(App, { target, props: { chat } });
 
 export default app;

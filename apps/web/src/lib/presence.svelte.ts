@@ -7,10 +7,12 @@ import {
 } from '@parley/protocol';
 import type { Socket } from 'socket.io-client';
 
+import { text } from './wire';
+
 type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** Someone online in the room (one entry per person, however many tabs they have open). */
-export interface OnlineUser {
+export interface RosterEntry {
   userId: string;
   username: string;
   avatar: string;
@@ -27,10 +29,6 @@ export const TYPING_EXPIRES_MS = 6000;
 /** While keys are pressed, `typing: true` goes out at most this often. */
 export const TYPING_THROTTLE_MS = 2000;
 
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
-
 /** A count the server sent: a whole number, not negative (anything else is not a count). */
 function readCount(value: unknown): number | null {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null;
@@ -45,7 +43,7 @@ export function formatCount(count: number): string {
 }
 
 /** Sorted by name, as the online list shows them. */
-export function sortUsers(users: Iterable<OnlineUser>): OnlineUser[] {
+export function sortUsers(users: Iterable<RosterEntry>): RosterEntry[] {
   return Array.from(users).sort(
     (a, b) => collator.compare(a.username, b.username) || a.userId.localeCompare(b.userId),
   );
@@ -77,7 +75,7 @@ export function typingSentence(typists: readonly Typist[]): string {
  */
 export class Presence {
   /** Everyone online (in a big room, the first ones by name), sorted by name. */
-  users = $state.raw<OnlineUser[]>([]);
+  users = $state.raw<RosterEntry[]>([]);
   /** How many people are online in the room: the server's count, or the list's length. */
   count = $state(0);
   /** The room has more people online than {@link users} names. */
@@ -89,7 +87,7 @@ export class Presence {
 
   // Plain maps on purpose: the views read the published `users` / `typists` arrays.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
-  readonly #byId = new Map<string, OnlineUser>();
+  readonly #byId = new Map<string, RosterEntry>();
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #expiry = new Map<string, ReturnType<typeof setTimeout>>();
   /** Most people the list names (the server's own limit once it sent a shortened list). */
@@ -272,7 +270,7 @@ export class Presence {
     this.#lastTypingSent = 0;
   }
 
-  #readUser(value: unknown): OnlineUser | null {
+  #readUser(value: unknown): RosterEntry | null {
     if (typeof value !== 'object' || value === null) {
       return null;
     }
@@ -309,7 +307,7 @@ export class Presence {
    * Who I am (from `set_username`): always in the list, and first when the list is shortened, so
    * a big room's list shows me even when my name does not sort among the first ones.
    */
-  setSelf(user: OnlineUser): void {
+  setSelf(user: RosterEntry): void {
     this.#selfId = user.userId;
     const known = this.#byId.has(user.userId);
     this.#byId.set(user.userId, user);

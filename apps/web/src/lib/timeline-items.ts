@@ -3,7 +3,7 @@
  * right after the message that was the latest when they happened, my unsent messages last.
  */
 
-import type { OutboxFailure } from './outbox';
+import type { OutboxFailure } from './outbox-storage';
 
 /** Where one of my messages stands. Messages by others are always `sent`. */
 export type DeliveryStatus = 'pending' | 'sent' | 'failed';
@@ -140,10 +140,10 @@ export function readWireMessages(
   return messages;
 }
 
-/** Stored messages sorted by id. */
-type Stored = MessageItem & { id: number };
+/** A message the server stored (it has an id), as the timeline keeps it. */
+export type ConfirmedMessage = MessageItem & { id: number };
 
-export function isStored(item: MessageItem): item is Stored {
+export function isStored(item: MessageItem): item is ConfirmedMessage {
   return item.id !== null;
 }
 
@@ -153,17 +153,17 @@ export function isStored(item: MessageItem): item is Stored {
  * Returns the merged list and how many messages were new.
  */
 export function mergeById(
-  existing: readonly Stored[],
-  incoming: readonly Stored[],
-): { merged: Stored[]; added: Stored[] } {
+  existing: readonly ConfirmedMessage[],
+  incoming: readonly ConfirmedMessage[],
+): { merged: ConfirmedMessage[]; added: ConfirmedMessage[] } {
   if (incoming.length === 0) {
     return { merged: existing.slice(), added: [] };
   }
-  const byId = new Map<number, Stored>();
+  const byId = new Map<number, ConfirmedMessage>();
   for (const message of existing) {
     byId.set(message.id, message);
   }
-  const added: Stored[] = [];
+  const added: ConfirmedMessage[] = [];
   for (const message of incoming) {
     const previous = byId.get(message.id);
     if (previous) {
@@ -192,7 +192,7 @@ export function sortNotices(notices: readonly NoticeItem[]): NoticeItem[] {
  * it follows, then my unsent messages in the order I wrote them.
  */
 export function buildTimeline(
-  messages: readonly Stored[],
+  messages: readonly ConfirmedMessage[],
   notices: readonly NoticeItem[],
   unsent: readonly MessageItem[],
 ): TimelineItem[] {
