@@ -84,7 +84,8 @@ export interface WireMessage {
 
 /**
  * Reads one message from the server, or `null` if it is not usable. Checked by hand rather than
- * with the protocol's zod schemas, which would add zod to the page for a few fields.
+ * with the protocol's zod schema: importing `newMessagePayloadSchema` took the page from 52 to
+ * 142 KB gzipped. `timeline-items.test.ts` holds this reader to that schema.
  */
 export function readWireMessage(
   value: unknown,
