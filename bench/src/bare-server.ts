@@ -1,6 +1,6 @@
 /**
  * The reference for the fan-out benchmark: a bare Socket.IO server (default options but
- * `serveClient: false`) implementing the tutorial's seed events exactly, and nothing else: no
+ * `serveClient: false`) implementing the tutorial's events exactly, and nothing else: no
  * storage, no validation, no limits, no rooms. What our server costs on top of this is what the
  * benchmark's ratios show.
  *

@@ -1,6 +1,6 @@
 /**
  * Fan-out speed, side by side (issue #8): our production server and a bare Socket.IO server
- * implementing the same seed events (bare-server.ts), driven by the same light load generator
+ * implementing the same tutorial events (bare-server.ts), driven by the same light load generator
  * (load/), in one run. Prints a table per scenario, the parley/bare ratios, and the same as
  * markdown for docs/performance.md (also written to bench/results/latest.md).
  *

@@ -169,7 +169,7 @@ describe('Presence in a big room: batched, and every page’s online list stays 
     pageErrors = [];
   });
 
-  it('converges every list and count through joins, leaves and renames; seed clients still get user_joined/user_left', async () => {
+  it('converges every list and count through joins, leaves and renames; tutorial clients still get user_joined/user_left', async () => {
     const { url } = await start();
 
     // A small room first: Ada and Bo hear of each other one by one (with a notice).
@@ -185,7 +185,7 @@ describe('Presence in a big room: batched, and every page’s online list stays 
 
     // A seed-era client (no features, no acks) makes it three: the room is big from now on.
     const seed = await connectRaw(url, false);
-    // The rest arrive into the big room: a page, clients that batch, and another seed client.
+    // The rest arrive into the big room: a page, clients that batch, and another tutorial client.
     const cy = await openChat(url);
     const cyMe = await me(cy);
     const batchedOne = await connectRaw(url, true);
@@ -225,7 +225,7 @@ describe('Presence in a big room: batched, and every page’s online list stays 
     const indicator = ada.getByTestId('typing-indicator');
     await indicator.filter({ hasText: `${batchedOne.username} is typing…` }).waitFor();
 
-    // Leaves: a page closes, a batching client and a seed client disconnect.
+    // Leaves: a page closes, a batching client and a tutorial client disconnect.
     await contexts[2]?.close();
     batchedOne.close();
     seedTwo.close();
@@ -269,7 +269,7 @@ describe('Presence in a big room: batched, and every page’s online list stays 
     await waitForRoster(bo, everyone, 'a window later, Bo');
     expect(seed.snapshot()).toEqual(everyone.map(line).sort());
 
-    // The seed client heard of each arrival and departure once, the seed's way.
+    // The tutorial client heard of each arrival and departure once, the tutorial's way.
     expect(seed.received(ServerEvent.PresenceChanged)).toEqual([]);
     const joinedIds = seed
       .received<{ user_id: string }>(ServerEvent.UserJoined)

@@ -318,7 +318,7 @@ describe('ChatGateway (real app, real sockets)', () => {
   });
 
   describe.each([['websocket'], ['polling']])('a tutorial-era client over %s', (transport) => {
-    it('joins, chats and renames with the seed events alone, without acks', async () => {
+    it('joins, chats and renames with the tutorial events alone, without acks', async () => {
       const peer = await joined();
       const seed = await joined({ transports: [transport] });
       expect(seed.username).toMatch(GENERATED_NAME);

@@ -76,7 +76,7 @@ describe('Presence in big rooms: batched, and every list stays right (real app, 
   const THRESHOLD = 4;
   const WINDOW_MS = 150;
 
-  /** A client that announces `presence_batch` (like the web app) or not (like the seed's page). */
+  /** A client that announces `presence_batch` (like the web app) or not (like the tutorial's page). */
   async function connect(
     batched: boolean,
     auth: Record<string, unknown> = {},
@@ -140,7 +140,7 @@ describe('Presence in big rooms: batched, and every list stays right (real app, 
     const batches = batched.events('presence_changed');
     expect(batches.length).toBeGreaterThan(0);
     expect(batches.length).toBeLessThan(storm.length + leaving.length);
-    // The seed's client got the seed's events, never `presence_changed`.
+    // The tutorial's client got the tutorial's events, never `presence_changed`.
     expect(seed.events('presence_changed')).toEqual([]);
     expect(seed.events('user_joined').length).toBeGreaterThan(1);
   });

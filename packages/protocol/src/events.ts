@@ -31,7 +31,7 @@ export const ServerEvent = {
   UsernameUpdated: 'username_updated',
   /**
    * Sent to a client alone right after `set_username`: the newest messages, or exactly those it
-   * missed since the `auth.offset` it reconnected with.
+   * missed since the `auth.server_offset` it reconnected with.
    */
   History: 'history',
   /**
@@ -61,7 +61,7 @@ export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
 
 /**
  * Optional abilities a client announces in `auth.features`. Servers never require them: a client
- * that announces nothing (a tutorial-era one) gets the seed's events.
+ * that announces nothing (a tutorial-era one) gets the tutorial's events.
  */
 export const ClientFeature = {
   /** Understands `presence_changed`: in big rooms, presence arrives in batches. */

@@ -41,8 +41,8 @@ import { clientAddress } from '../security/client-address.js';
 import { takeHandshakeVerdict, tooManyConnections } from '../security/handshake-limit.js';
 import { type LimitedAction, RateLimitsService } from '../security/rate-limits.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
-import { type OnlineUser, UsersService } from '../users/users.service.js';
-import { batchChannel, roomChannel, seedChannel, sessionChannel } from './channels.js';
+import { type RoomMember, UsersService } from '../users/users.service.js';
+import { batchChannel, roomChannel, tutorialPresenceChannel, sessionChannel } from './channels.js';
 import type { AckCallback, ChatServer, ChatSocket } from './chat.types.js';
 import { sendHistory } from './history-sender.js';
 import { PresenceAnnouncer } from './presence-announcer.service.js';
@@ -114,13 +114,15 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     const { username, avatar, userId } = user;
     // The chat room's channel, and one per session (its tabs), so events about a person can skip
     // that person's own tabs.
-    const presenceChannel = socket.data.presenceBatch ? batchChannel(room) : seedChannel(room);
+    const presenceChannel = socket.data.presenceBatch
+      ? batchChannel(room)
+      : tutorialPresenceChannel(room);
     void socket.join([roomChannel(room), presenceChannel, sessionChannel(user.sessionId)]);
     socket.data.username = username;
     if (nameChanged) {
       this.sessions.saveIdentity(user).catch((error: unknown) => this.logFailure('save', error));
     }
-    // The seed's order: everyone (the newcomer too) hears of the join, then the newcomer its name.
+    // The tutorial's order: everyone (the newcomer too) hears of the join, then the newcomer its name.
     // In a cluster, only if the person was not already online in the room on some node.
     const announce = () => this.presence.joined(user, socket.id);
     if (cameOnline && !this.cluster.enabled) {
@@ -151,7 +153,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   /** Who is online (the whole cluster's view when there is one), then the history. */
   private async sendWelcome(
     socket: ChatSocket,
-    user: OnlineUser,
+    user: RoomMember,
     resumeAfter: number | undefined,
   ): Promise<void> {
     socket.emit(ServerEvent.UserList, await this.presence.userList(user));
@@ -307,7 +309,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     }
   }
 
-  private emitTyping(user: OnlineUser, isTyping: boolean): void {
+  private emitTyping(user: RoomMember, isTyping: boolean): void {
     // Not volatile: the relay is already throttled, and a lost "stopped" would leave a ghost.
     this.server
       .to(roomChannel(user.room))
@@ -432,7 +434,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   /**
    * Runs a request and answers it: through the ack when the client passed one, otherwise (the
-   * seed's clients never do) a refusal goes to that client alone as `request_refused`. A limited
+   * tutorial's clients never do) a refusal goes to that client alone as `request_refused`. A limited
    * `action` is counted first and refused with `retry_after` when over the limit. An unexpected
    * failure is logged and reported as `internal_error`, never as a stack trace.
    */

@@ -1,15 +1,10 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import {
-  MentionIndex,
-  type OnlineUser as WireUser,
-  ServerEvent,
-  type UserListPayload,
-} from '@parley/protocol';
+import { MentionIndex, type OnlineUser, ServerEvent, type UserListPayload } from '@parley/protocol';
 
 import { ClusterPresenceService } from '../cluster/cluster-presence.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { type OnlineUser, UsersService } from '../users/users.service.js';
-import { batchChannel, roomChannel, seedChannel } from './channels.js';
+import { type RoomMember, UsersService } from '../users/users.service.js';
+import { batchChannel, roomChannel, tutorialPresenceChannel } from './channels.js';
 import type { ChatServer } from './chat.types.js';
 
 export interface Departure {
@@ -23,7 +18,7 @@ export interface Departure {
  * newcomer, so its leaving must be announced even within the window.
  */
 type Change =
-  | { kind: 'joined'; user: WireUser; socketId: string; listed: boolean }
+  | { kind: 'joined'; user: OnlineUser; socketId: string; listed: boolean }
   | { kind: 'left'; user: Departure };
 
 interface Batch {
@@ -37,7 +32,7 @@ interface Batch {
 
 /** Everyone online in a room, sorted by name, as `user_list` shows them. */
 interface Roster {
-  users: WireUser[];
+  users: OnlineUser[];
   ids: Set<string>;
   /** Their names keyed for finding mentions, built at the first message with an `@`. */
   mentions?: MentionIndex;
@@ -53,7 +48,7 @@ interface ClusterMentions {
 const CLUSTER_MENTION_ROOMS_KEPT = 1000;
 
 const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
-const byName = (a: WireUser, b: WireUser) =>
+const byName = (a: OnlineUser, b: OnlineUser) =>
   collator.compare(a.username, b.username) || (a.user_id < b.user_id ? -1 : 1);
 
 /** Whether two rooms' people are the same, under the same names. */
@@ -70,12 +65,12 @@ function sameNames(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string
 }
 
 /** Where `user` goes in the sorted `users` (binary search). */
-function sortedIndex(users: readonly WireUser[], user: WireUser): number {
+function sortedIndex(users: readonly OnlineUser[], user: OnlineUser): number {
   let low = 0;
   let high = users.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (byName(users[middle] as WireUser, user) < 0) {
+    if (byName(users[middle] as OnlineUser, user) < 0) {
       low = middle + 1;
     } else {
       high = middle;
@@ -86,7 +81,7 @@ function sortedIndex(users: readonly WireUser[], user: WireUser): number {
 
 /**
  * Tells rooms who comes and goes. Small rooms hear of each change at once (`user_joined` /
- * `user_left`, the seed's events). In a room of `PRESENCE_BATCH_THRESHOLD` people or more, one
+ * `user_left`, the tutorial's events). In a room of `PRESENCE_BATCH_THRESHOLD` people or more, one
  * event per change to every member is quadratic (10,000 arrivals would be 50 million deliveries),
  * so changes are gathered for `PRESENCE_BATCH_MS` and go out together: one `presence_changed`
  * (net joins, net leaves, count) to clients that announced the feature, and the net
@@ -117,7 +112,7 @@ export class PresenceAnnouncer implements OnModuleDestroy {
    * `user` came online in its room (on this node, and, in a cluster, on no other), with the
    * socket `socketId`.
    */
-  joined(user: OnlineUser, socketId: string): void {
+  joined(user: RoomMember, socketId: string): void {
     const { room, username, avatar, userId } = user;
     const payload = { username, avatar, user_id: userId };
     if (!this.batching(room)) {
@@ -125,7 +120,7 @@ export class PresenceAnnouncer implements OnModuleDestroy {
       this.server?.to(roomChannel(room)).emit(ServerEvent.UserJoined, payload);
       return;
     }
-    // The seed's contract: the newcomer hears of its own join, whatever the room's size (on
+    // The tutorial's contract: the newcomer hears of its own join, whatever the room's size (on
     // this socket only: the session's tabs in other rooms must not hear of it).
     this.server?.to(socketId).emit(ServerEvent.UserJoined, payload);
     // Back within the window (maybe under a new name, if its old one was taken meanwhile): it is
@@ -156,7 +151,7 @@ export class PresenceAnnouncer implements OnModuleDestroy {
   }
 
   /** `user` has a new name (the rename itself is announced at once, as `username_updated`). */
-  renamed(user: OnlineUser): void {
+  renamed(user: RoomMember): void {
     this.rosters.delete(user.room);
     const pending = this.batches.get(user.room)?.changes.get(user.userId);
     if (pending?.kind === 'joined') {
@@ -166,7 +161,7 @@ export class PresenceAnnouncer implements OnModuleDestroy {
   }
 
   /** `user_list` for a newcomer: the first `USER_LIST_LIMIT` by name, and the whole count. */
-  async userList(newcomer: OnlineUser): Promise<UserListPayload> {
+  async userList(newcomer: RoomMember): Promise<UserListPayload> {
     const limit = this.config.userListLimit;
     const { users, ids } = await this.roster(newcomer.room);
     const me = { username: newcomer.username, avatar: newcomer.avatar, user_id: newcomer.userId };
@@ -255,7 +250,7 @@ export class PresenceAnnouncer implements OnModuleDestroy {
     if (!batch || batch.changes.size === 0 || !server) {
       return;
     }
-    const joined: WireUser[] = [];
+    const joined: OnlineUser[] = [];
     const left: Departure[] = [];
     for (const change of batch.changes.values()) {
       if (change.kind === 'joined') {
@@ -266,13 +261,14 @@ export class PresenceAnnouncer implements OnModuleDestroy {
     }
     const count = (await this.roster(room)).users.length;
     server.to(batchChannel(room)).emit(ServerEvent.PresenceChanged, { joined, left, count });
-    // Clients that do not know `presence_changed` get the same net changes the seed's way. In a
+    // Clients that do not know `presence_changed` get the same net changes the tutorial's way. In a
     // cluster some may be on other nodes; on one node, skip the loop when there are none.
-    const seedClients = server.sockets.adapter.rooms.get(seedChannel(room))?.size ?? 0;
-    if (seedClients === 0 && !this.cluster.enabled) {
+    const tutorialClients =
+      server.sockets.adapter.rooms.get(tutorialPresenceChannel(room))?.size ?? 0;
+    if (tutorialClients === 0 && !this.cluster.enabled) {
       return;
     }
-    const others = server.to(seedChannel(room));
+    const others = server.to(tutorialPresenceChannel(room));
     for (const change of batch.changes.values()) {
       if (change.kind === 'joined') {
         others.except(change.socketId).emit(ServerEvent.UserJoined, change.user);
@@ -291,7 +287,7 @@ export class PresenceAnnouncer implements OnModuleDestroy {
     if (kept) {
       return kept;
     }
-    const byId = new Map<string, WireUser>();
+    const byId = new Map<string, OnlineUser>();
     for (const user of (await this.cluster.online(room)) ?? []) {
       byId.set(user.user_id, user);
     }

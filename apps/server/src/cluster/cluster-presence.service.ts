@@ -7,12 +7,12 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { type OnlineUser as WireUser, usernameKey } from '@parley/protocol';
+import { type OnlineUser, usernameKey } from '@parley/protocol';
 import type { Redis } from 'ioredis';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { REDIS } from '../redis/redis.module.js';
-import type { OnlineUser } from '../users/users.service.js';
+import type { RoomMember } from '../users/users.service.js';
 
 /** How long a presence read may wait for Redis before the node's own view is used instead. */
 const READ_TIMEOUT_MS = 1000;
@@ -25,7 +25,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined>
 }
 
 /** One person online somewhere in the cluster, as stored in Redis. */
-interface Entry extends WireUser {
+interface Entry extends OnlineUser {
   node: string;
 }
 
@@ -42,7 +42,7 @@ export class ClusterPresenceService implements OnApplicationBootstrap, OnApplica
   private readonly prefix: string;
   private readonly heartbeatMs: number;
   private timer: NodeJS.Timeout | undefined;
-  private readonly goneListeners: Array<(room: string, user: WireUser) => void> = [];
+  private readonly goneListeners: Array<(room: string, user: OnlineUser) => void> = [];
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis | null,
@@ -57,7 +57,7 @@ export class ClusterPresenceService implements OnApplicationBootstrap, OnApplica
   }
 
   /** Called once per person of a dead node, by the one node that claimed that node. */
-  onGone(listener: (room: string, user: WireUser) => void): void {
+  onGone(listener: (room: string, user: OnlineUser) => void): void {
     this.goneListeners.push(listener);
   }
 
@@ -90,7 +90,7 @@ export class ClusterPresenceService implements OnApplicationBootstrap, OnApplica
    * Records `user` as online here. Returns true when the person was already online in the room on
    * some node (another tab there, or a node that died and has not been reaped): no `user_joined`.
    */
-  async set(user: OnlineUser): Promise<boolean> {
+  async set(user: RoomMember): Promise<boolean> {
     if (!this.redis) {
       return false;
     }
@@ -110,7 +110,7 @@ export class ClusterPresenceService implements OnApplicationBootstrap, OnApplica
   }
 
   /** Forgets `user` in its room, if this node is the one that holds it. */
-  async remove(user: OnlineUser): Promise<void> {
+  async remove(user: RoomMember): Promise<void> {
     if (!this.redis) {
       return;
     }
@@ -124,7 +124,7 @@ export class ClusterPresenceService implements OnApplicationBootstrap, OnApplica
    * Everyone online in `room` across the cluster; undefined without Redis, or when Redis does
    * not answer quickly (callers then use this node's own view rather than wait).
    */
-  async online(room: string): Promise<WireUser[] | undefined> {
+  async online(room: string): Promise<OnlineUser[] | undefined> {
     if (!this.redis || this.redis.status !== 'ready') {
       return undefined;
     }

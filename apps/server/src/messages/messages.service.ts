@@ -14,7 +14,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { CHAT_STORE } from '../storage/storage.module.js';
 import type { ChatStore, StoredMessage } from '../storage/chat-store.js';
 import { publicUserId } from '../users/public-user-id.js';
-import type { OnlineUser } from '../users/users.service.js';
+import type { RoomMember } from '../users/users.service.js';
 import { ByteBoundedLru, estimatePageBytes } from './newest-pages.js';
 
 export interface PostResult {
@@ -129,7 +129,7 @@ export class MessagesService {
 
   /** Stores a message by `author` in its room; `present` are the people who can be mentioned. */
   post(
-    author: OnlineUser,
+    author: RoomMember,
     text: string,
     clientId: string | undefined,
     present: readonly Mentionable[] | MentionIndex,
@@ -155,7 +155,7 @@ export class MessagesService {
 
   /** Changes the text of a message, if `author` wrote it in its room. */
   edit(
-    author: OnlineUser,
+    author: RoomMember,
     id: number,
     text: string,
     present: readonly Mentionable[] | MentionIndex,
@@ -174,7 +174,7 @@ export class MessagesService {
   }
 
   /** Removes a message, if `author` wrote it in its room; a tombstone keeps its place. */
-  delete(author: OnlineUser, id: number, now = Date.now()): Promise<DeleteResult> {
+  delete(author: RoomMember, id: number, now = Date.now()): Promise<DeleteResult> {
     return this.serially(author.room, async () => {
       const refused = this.refusal(author, await this.store.getMessage(author.room, id));
       if (refused) {
@@ -247,7 +247,7 @@ export class MessagesService {
   }
 
   /** Why `author` may not change `message`, if it may not. */
-  private refusal(author: OnlineUser, message: StoredMessage | undefined): AckError | undefined {
+  private refusal(author: RoomMember, message: StoredMessage | undefined): AckError | undefined {
     if (!message || message.deleted) {
       return ackError(ErrorCode.MessageNotFound);
     }

@@ -23,7 +23,7 @@ export interface SessionHandshake {
   /** The room asked for (normalised), the default room when none was. */
   room: string;
   token: string;
-  /** Last message id the client saw, when it sent a usable `auth.offset`. */
+  /** Last message id the client saw, when its handshake carried one (`auth.server_offset`). */
   resumeAfter: number | undefined;
   /** The client understands `presence_changed` (announced in `auth.features`). */
   presenceBatch: boolean;

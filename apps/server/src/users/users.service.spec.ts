@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { ErrorCode } from '@parley/protocol';
 
-import { type Identity, type OnlineUser, UsersService } from './users.service.js';
+import { type Identity, type RoomMember, UsersService } from './users.service.js';
 
 /** A random source that replays `values` (then repeats the last), to force collisions. */
 function scripted(...values: number[]): () => number {
@@ -94,7 +94,7 @@ describe(UsersService.name, () => {
 
   describe('detach', () => {
     it('keeps the session online through the grace period, then announces it offline', () => {
-      const offline: OnlineUser[] = [];
+      const offline: RoomMember[] = [];
       sut.onWentOffline((user) => offline.push(user));
       sut.attach('a', ROOM, identity('s1', 'Ada'));
 
@@ -110,7 +110,7 @@ describe(UsersService.name, () => {
     });
 
     it('does not announce a reload: a socket of the session back within the grace period', () => {
-      const offline: OnlineUser[] = [];
+      const offline: RoomMember[] = [];
       sut.onWentOffline((user) => offline.push(user));
       sut.attach('a', ROOM, identity('s1', 'Ada'));
       sut.detach('a');
@@ -121,7 +121,7 @@ describe(UsersService.name, () => {
     });
 
     it('waits for the last tab of a session', () => {
-      const offline: OnlineUser[] = [];
+      const offline: RoomMember[] = [];
       sut.onWentOffline((user) => offline.push(user));
       sut.attach('tab-1', ROOM, identity('s1', 'Ada'));
       sut.attach('tab-2', ROOM, identity('s1', 'Ada'));
@@ -150,7 +150,7 @@ describe(UsersService.name, () => {
     });
 
     it('treats one session in two rooms as present in each, leaving each on its own', () => {
-      const offline: OnlineUser[] = [];
+      const offline: RoomMember[] = [];
       sut.onWentOffline((user) => offline.push(user));
       sut.attach('a', ROOM, identity('s1', 'Ada'));
       expect(sut.attach('b', 'games', identity('s1', 'Ada')).cameOnline).toBe(true);
@@ -186,7 +186,7 @@ describe(UsersService.name, () => {
       // Starts at 0 and 1000 ms, each followed by its stop: four relays, not 4,000.
       expect(relayed).toEqual([true, false, true, false]);
       // The last toggle was a stop: no held-back start follows.
-      const due: OnlineUser[] = [];
+      const due: RoomMember[] = [];
       sut.onTypingDue((user) => due.push(user));
       jest.advanceTimersByTime(1000);
       expect(due).toEqual([]);

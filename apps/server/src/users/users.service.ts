@@ -16,7 +16,7 @@ export interface Identity {
 }
 
 /** A session that is online in a room: one person, however many tabs (sockets) it has open. */
-export interface OnlineUser extends Identity {
+export interface RoomMember extends Identity {
   /** The room (normalised name); presence, names and typing are per room. */
   room: string;
   /** Public id of the session, as messages and presence events carry it. */
@@ -28,7 +28,7 @@ export interface OnlineUser extends Identity {
 }
 
 export interface AttachResult {
-  user: OnlineUser;
+  user: RoomMember;
   /** The session was not online in this room: announce it (`user_joined`). */
   cameOnline: boolean;
   /** Its remembered name was taken in this room, so it got a fresh one (to be saved). */
@@ -36,9 +36,9 @@ export interface AttachResult {
 }
 
 export type RenameResult =
-  { ok: true; user: OnlineUser; oldUsername: string; changed: boolean } | AckError;
+  { ok: true; user: RoomMember; oldUsername: string; changed: boolean } | AckError;
 
-interface Presence extends OnlineUser {
+interface Presence extends RoomMember {
   sockets: string[];
   offlineTimer?: NodeJS.Timeout;
   /** When `typing: true` was last relayed, to throttle the relay. */
@@ -74,8 +74,8 @@ const RANDOM_ATTEMPTS = 32;
 export class UsersService implements OnModuleDestroy {
   private readonly rooms = new Map<string, RoomPresence>();
   private readonly presenceBySocket = new Map<string, Presence>();
-  private readonly wentOfflineListeners: Array<(user: OnlineUser) => void> = [];
-  private readonly typingDueListeners: Array<(user: OnlineUser) => void> = [];
+  private readonly wentOfflineListeners: Array<(user: RoomMember) => void> = [];
+  private readonly typingDueListeners: Array<(user: RoomMember) => void> = [];
   private readonly random: RandomSource;
   private readonly graceMs: number;
   /** Set on shutdown: sockets closing then must not schedule announcements for later. */
@@ -90,12 +90,12 @@ export class UsersService implements OnModuleDestroy {
   }
 
   /** Called once a session has been gone from a room for the whole grace period. */
-  onWentOffline(listener: (user: OnlineUser) => void): void {
+  onWentOffline(listener: (user: RoomMember) => void): void {
     this.wentOfflineListeners.push(listener);
   }
 
   /** Called when a start held back by the typing throttle is due: relay it then. */
-  onTypingDue(listener: (user: OnlineUser) => void): void {
+  onTypingDue(listener: (user: RoomMember) => void): void {
     this.typingDueListeners.push(listener);
   }
 
@@ -133,7 +133,7 @@ export class UsersService implements OnModuleDestroy {
    * Removes a socket. When it was its session's last one in the room, the session leaves the
    * room after the grace period unless a socket of it comes back first. Returns the session.
    */
-  detach(socketId: string): OnlineUser | undefined {
+  detach(socketId: string): RoomMember | undefined {
     const user = this.presenceBySocket.get(socketId);
     if (!user) {
       return undefined;
@@ -150,12 +150,12 @@ export class UsersService implements OnModuleDestroy {
     return user;
   }
 
-  get(socketId: string): OnlineUser | undefined {
+  get(socketId: string): RoomMember | undefined {
     return this.presenceBySocket.get(socketId);
   }
 
   /** Sessions online in `room` now (including those within their grace period). */
-  online(room: string): OnlineUser[] {
+  online(room: string): RoomMember[] {
     return [...(this.rooms.get(room)?.bySession.values() ?? [])];
   }
 
@@ -221,7 +221,7 @@ export class UsersService implements OnModuleDestroy {
    * who cleared the box and types again) is not lost: it goes to `onTypingDue` once the second
    * is over, unless a stop came first.
    */
-  setTyping(socketId: string, isTyping: boolean, now = Date.now()): OnlineUser | undefined {
+  setTyping(socketId: string, isTyping: boolean, now = Date.now()): RoomMember | undefined {
     const user = this.presenceBySocket.get(socketId);
     if (!user) {
       return undefined;

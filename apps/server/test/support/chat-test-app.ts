@@ -109,7 +109,7 @@ export function request<E extends keyof ClientToServerEvents>(
   return untyped.emitWithAck(event, payload);
 }
 
-/** Emits like the seed's page does: no ack, and any payload, well-formed or not. */
+/** Emits like the tutorial's page does: no ack, and any payload, well-formed or not. */
 export function emitRaw(socket: ChatClient, event: string, ...args: unknown[]): void {
   (socket as unknown as { emit: (event: string, ...args: unknown[]) => void }).emit(event, ...args);
 }
