@@ -1,5 +1,6 @@
 import pg from 'pg';
 
+import { chatStatements } from './chat-statements.js';
 import {
   type ChatStore,
   type MessagePage,
@@ -140,6 +141,7 @@ const toSession = (row: SessionRow): SessionRecord => ({
 export class PostgresChatStore implements ChatStore {
   /** Other nodes write to the same database. */
   readonly onlyWriter = false;
+  private readonly statements = chatStatements('postgres');
   private constructor(private readonly pool: pg.Pool) {}
 
   /** Connects, checks the server answers, and migrates the schema. */
@@ -163,8 +165,11 @@ export class PostgresChatStore implements ChatStore {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`room:${input.room}`]);
       if (input.clientId !== null) {
         const existing = await client.query<MessageRow>(
-          'SELECT * FROM messages WHERE session_id = $1 AND room = $2 AND client_id = $3',
-          [input.sessionId, input.room, input.clientId],
+          this.statements.messageByClientId.toQuery({
+            sessionId: input.sessionId,
+            room: input.room,
+            clientId: input.clientId,
+          }),
         );
         if (existing.rows[0]) {
           return { message: toMessage(existing.rows[0]), duplicate: true };
@@ -173,22 +178,10 @@ export class PostgresChatStore implements ChatStore {
       // One round trip: the session is marked as used (a no-op once it is) and the message gets
       // the room's next number, read under the room's lock from the end of the (room, seq) index.
       const inserted = await client.query<MessageRow>(
-        `WITH used AS (UPDATE sessions SET used = TRUE WHERE id = $3 AND NOT used)
-         INSERT INTO messages
-           (room, seq, ts, session_id, client_id, username, avatar, message, mentions)
-         VALUES ($1, COALESCE((SELECT MAX(seq) FROM messages WHERE room = $1), 0) + 1,
-           $2, $3, $4, $5, $6, $7, $8)
-         RETURNING *`,
-        [
-          input.room,
-          input.ts,
-          input.sessionId,
-          input.clientId,
-          input.username,
-          input.avatar,
-          input.message,
-          JSON.stringify(input.mentions),
-        ],
+        this.statements.insertMessageMarkingUsed.toQuery({
+          ...input,
+          mentions: JSON.stringify(input.mentions),
+        }),
       );
       return { message: toMessage(inserted.rows[0]!), duplicate: false };
     });
@@ -196,8 +189,10 @@ export class PostgresChatStore implements ChatStore {
 
   async getMessage(room: string, id: number): Promise<StoredMessage | undefined> {
     const { rows } = await this.pool.query<MessageRow>(
-      'SELECT * FROM messages WHERE room = $1 AND seq = $2',
-      [room, id],
+      this.statements.messageById.toQuery({
+        room,
+        seq: id,
+      }),
     );
     return rows[0] ? toMessage(rows[0]) : undefined;
   }
@@ -210,18 +205,18 @@ export class PostgresChatStore implements ChatStore {
     editedTs: number,
   ): Promise<void> {
     await this.pool.query(
-      `UPDATE messages SET message = $1, mentions = $2, edited_ts = $3, changed_ts = $3
-       WHERE room = $4 AND seq = $5`,
-      [message, JSON.stringify(mentions), editedTs, room, id],
+      this.statements.edit.toQuery({
+        room,
+        seq: id,
+        message,
+        mentions: JSON.stringify(mentions),
+        editedTs,
+      }),
     );
   }
 
   async deleteMessage(room: string, id: number, deletedTs: number): Promise<void> {
-    await this.pool.query(
-      `UPDATE messages SET message = '', mentions = '[]', deleted = TRUE, changed_ts = $1
-       WHERE room = $2 AND seq = $3`,
-      [deletedTs, room, id],
-    );
+    await this.pool.query(this.statements.delete.toQuery({ room, seq: id, deletedTs }));
   }
 
   async changedMessages(
@@ -231,77 +226,73 @@ export class PostgresChatStore implements ChatStore {
     limit: number,
   ): Promise<StoredMessage[]> {
     const { rows } = await this.pool.query<MessageRow>(
-      `SELECT * FROM messages WHERE room = $1 AND changed_ts >= $2 AND seq <= $3
-       ORDER BY changed_ts DESC, seq DESC LIMIT $4`,
-      [room, sinceTs, uptoId, limit],
+      this.statements.changed.toQuery({
+        room,
+        sinceTs,
+        uptoId,
+        limit,
+      }),
     );
     return rows.reverse().map(toMessage);
   }
 
   async latestMessages(room: string, limit: number): Promise<MessagePage> {
     const { rows } = await this.pool.query<MessageRow>(
-      'SELECT * FROM messages WHERE room = $1 ORDER BY seq DESC LIMIT $2',
-      [room, limit + 1],
+      this.statements.latest.toQuery({
+        room,
+        limit: limit + 1,
+      }),
     );
     return pageOf(rows.reverse(), limit, 'older', toMessage);
   }
 
   async messagesBefore(room: string, beforeId: number, limit: number): Promise<MessagePage> {
     const { rows } = await this.pool.query<MessageRow>(
-      'SELECT * FROM messages WHERE room = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3',
-      [room, beforeId, limit + 1],
+      this.statements.before.toQuery({
+        room,
+        seq: beforeId,
+        limit: limit + 1,
+      }),
     );
     return pageOf(rows.reverse(), limit, 'older', toMessage);
   }
 
   async messagesAfter(room: string, afterId: number, limit: number): Promise<MessagePage> {
     const { rows } = await this.pool.query<MessageRow>(
-      'SELECT * FROM messages WHERE room = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3',
-      [room, afterId, limit + 1],
+      this.statements.after.toQuery({
+        room,
+        seq: afterId,
+        limit: limit + 1,
+      }),
     );
     return pageOf(rows, limit, 'newer', toMessage);
   }
 
   async createSession(session: SessionRecord, tokenHash: string): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO sessions (id, token_hash, username, avatar, created_at, last_seen_at)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [
-        session.id,
-        tokenHash,
-        session.username,
-        session.avatar,
-        session.createdAt,
-        session.lastSeenAt,
-      ],
-    );
+    await this.pool.query(this.statements.insertSession.toQuery({ ...session, tokenHash }));
   }
 
   async findSession(tokenHash: string, seenAfter: number): Promise<SessionRecord | undefined> {
     const { rows } = await this.pool.query<SessionRow>(
-      'SELECT * FROM sessions WHERE token_hash = $1 AND last_seen_at > $2',
-      [tokenHash, seenAfter],
+      this.statements.sessionByToken.toQuery({
+        tokenHash,
+        seenAfter,
+      }),
     );
     return rows[0] ? toSession(rows[0]) : undefined;
   }
 
   async updateSessionIdentity(id: string, username: string, avatar: string): Promise<void> {
-    await this.pool.query(
-      'UPDATE sessions SET username = $1, avatar = $2, used = TRUE WHERE id = $3',
-      [username, avatar, id],
-    );
+    await this.pool.query(this.statements.updateIdentity.toQuery({ id, username, avatar }));
   }
 
   async touchSession(id: string, lastSeenAt: number): Promise<void> {
-    await this.pool.query('UPDATE sessions SET last_seen_at = $1 WHERE id = $2', [lastSeenAt, id]);
+    await this.pool.query(this.statements.touch.toQuery({ id, lastSeenAt }));
   }
 
   async touchSessions(ids: readonly string[], lastSeenAt: number): Promise<void> {
     if (ids.length > 0) {
-      await this.pool.query('UPDATE sessions SET last_seen_at = $1 WHERE id = ANY($2)', [
-        lastSeenAt,
-        ids,
-      ]);
+      await this.pool.query(this.statements.touchMany.toQuery({ ids, lastSeenAt }));
     }
   }
 
@@ -309,18 +300,20 @@ export class PostgresChatStore implements ChatStore {
     // Concurrent runs on several nodes only wait for each other's row locks; a row deleted
     // meanwhile is skipped.
     const unseen = await this.pool.query(
-      `DELETE FROM sessions WHERE id IN
-         (SELECT id FROM sessions WHERE last_seen_at < $1 LIMIT $2)`,
-      [cutoffs.seenBefore, limit],
+      this.statements.deleteUnseen.toQuery({
+        seenBefore: cutoffs.seenBefore,
+        limit,
+      }),
     );
     const deleted = unseen.rowCount ?? 0;
     if (deleted >= limit) {
       return deleted;
     }
     const silent = await this.pool.query(
-      `DELETE FROM sessions WHERE id IN
-         (SELECT id FROM sessions WHERE NOT used AND last_seen_at < $1 LIMIT $2)`,
-      [cutoffs.silentSeenBefore, limit - deleted],
+      this.statements.deleteSilent.toQuery({
+        seenBefore: cutoffs.silentSeenBefore,
+        limit: limit - deleted,
+      }),
     );
     return deleted + (silent.rowCount ?? 0);
   }

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 
 import { publicUserId } from '../users/public-user-id.js';
 
+import { chatStatements, type NewMessageParams, type Statement } from './chat-statements.js';
 import {
   type ChatStore,
   type MessagePage,
@@ -145,6 +146,21 @@ const toSession = (row: SessionRow): SessionRecord => ({
   lastSeenAt: row.last_seen_at,
 });
 
+type ParamsOf<S> = S extends Statement<infer Params> ? Params : never;
+
+/** A compiled statement prepared on `db`, run synchronously with named parameters. */
+function prepare<Params extends object, Row = unknown>(
+  db: Database.Database,
+  statement: Statement<Params>,
+) {
+  const prepared = db.prepare<unknown[], Row>(statement.sql);
+  return {
+    get: (params: Params): Row | undefined => prepared.get(...statement.bind(params)),
+    all: (params: Params): Row[] => prepared.all(...statement.bind(params)),
+    run: (params: Params): Database.RunResult => prepared.run(...statement.bind(params)),
+  };
+}
+
 /** Session ids remembered as marked used; past this the memory starts over (≈5 MB at most). */
 const MARKED_USED_KEPT = 50_000;
 
@@ -205,66 +221,36 @@ export class SqliteChatStore implements ChatStore {
       });
       this.checkpointer.unref();
     }
+    const statements = chatStatements('sqlite');
     this.statements = {
-      // The room's next number in the same statement as the insert (one writer: no race), read
-      // from the end of the (room, seq) index: constant time however long the room.
-      insertMessage: this.db.prepare<
-        [string, string, number, string, string | null, string, string, string, string],
-        { seq: number }
-      >(
-        `INSERT INTO messages
-           (room, seq, ts, session_id, client_id, username, avatar, message, mentions)
-         VALUES (?, COALESCE((SELECT MAX(seq) FROM messages WHERE room = ?), 0) + 1,
-           ?, ?, ?, ?, ?, ?, ?)
-         RETURNING seq`,
+      insertMessage: prepare<NewMessageParams, { seq: number }>(this.db, statements.insertMessage),
+      markUsed: prepare(this.db, statements.markUsed),
+      messageById: prepare<{ room: string; seq: number }, MessageRow>(
+        this.db,
+        statements.messageById,
       ),
-      markUsed: this.db.prepare<[string]>('UPDATE sessions SET used = 1 WHERE id = ? AND used = 0'),
-      messageById: this.db.prepare<[string, number], MessageRow>(
-        'SELECT * FROM messages WHERE room = ? AND seq = ?',
+      edit: prepare(this.db, statements.edit),
+      delete: prepare(this.db, statements.delete),
+      changed: prepare<ParamsOf<typeof statements.changed>, MessageRow>(
+        this.db,
+        statements.changed,
       ),
-      edit: this.db.prepare<[string, string, number, number, string, number]>(
-        `UPDATE messages SET message = ?, mentions = ?, edited_ts = ?, changed_ts = ?
-         WHERE room = ? AND seq = ?`,
+      messageByClientId: prepare<ParamsOf<typeof statements.messageByClientId>, MessageRow>(
+        this.db,
+        statements.messageByClientId,
       ),
-      delete: this.db.prepare<[number, string, number]>(
-        `UPDATE messages SET message = '', mentions = '[]', deleted = 1, changed_ts = ?
-         WHERE room = ? AND seq = ?`,
+      latest: prepare<ParamsOf<typeof statements.latest>, MessageRow>(this.db, statements.latest),
+      before: prepare<ParamsOf<typeof statements.before>, MessageRow>(this.db, statements.before),
+      after: prepare<ParamsOf<typeof statements.after>, MessageRow>(this.db, statements.after),
+      insertSession: prepare(this.db, statements.insertSession),
+      sessionByToken: prepare<ParamsOf<typeof statements.sessionByToken>, SessionRow>(
+        this.db,
+        statements.sessionByToken,
       ),
-      changed: this.db.prepare<[string, number, number, number], MessageRow>(
-        `SELECT * FROM messages WHERE room = ? AND changed_ts >= ? AND seq <= ?
-         ORDER BY changed_ts DESC, seq DESC LIMIT ?`,
-      ),
-      messageByClientId: this.db.prepare<[string, string, string], MessageRow>(
-        'SELECT * FROM messages WHERE session_id = ? AND room = ? AND client_id = ?',
-      ),
-      latest: this.db.prepare<[string, number], MessageRow>(
-        'SELECT * FROM messages WHERE room = ? ORDER BY seq DESC LIMIT ?',
-      ),
-      before: this.db.prepare<[string, number, number], MessageRow>(
-        'SELECT * FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
-      ),
-      after: this.db.prepare<[string, number, number], MessageRow>(
-        'SELECT * FROM messages WHERE room = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
-      ),
-      insertSession: this.db.prepare<[string, string, string, string, number, number]>(
-        `INSERT INTO sessions (id, token_hash, username, avatar, created_at, last_seen_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      ),
-      sessionByToken: this.db.prepare<[string, number], SessionRow>(
-        'SELECT * FROM sessions WHERE token_hash = ? AND last_seen_at > ?',
-      ),
-      updateIdentity: this.db.prepare<[string, string, string]>(
-        'UPDATE sessions SET username = ?, avatar = ?, used = 1 WHERE id = ?',
-      ),
-      deleteUnseen: this.db.prepare<[number, number]>(
-        `DELETE FROM sessions WHERE rowid IN
-           (SELECT rowid FROM sessions WHERE last_seen_at < ? LIMIT ?)`,
-      ),
-      deleteSilent: this.db.prepare<[number, number]>(
-        `DELETE FROM sessions WHERE rowid IN
-           (SELECT rowid FROM sessions WHERE used = 0 AND last_seen_at < ? LIMIT ?)`,
-      ),
-      touch: this.db.prepare<[number, string]>('UPDATE sessions SET last_seen_at = ? WHERE id = ?'),
+      updateIdentity: prepare(this.db, statements.updateIdentity),
+      deleteUnseen: prepare(this.db, statements.deleteUnseen),
+      deleteSilent: prepare(this.db, statements.deleteSilent),
+      touch: prepare(this.db, statements.touch),
     };
   }
 
@@ -290,28 +276,21 @@ export class SqliteChatStore implements ChatStore {
 
   appendMessage(input: NewStoredMessage): Promise<{ message: StoredMessage; duplicate: boolean }> {
     if (input.clientId !== null) {
-      const existing = this.statements.messageByClientId.get(
-        input.sessionId,
-        input.room,
-        input.clientId,
-      );
+      const existing = this.statements.messageByClientId.get({
+        sessionId: input.sessionId,
+        room: input.room,
+        clientId: input.clientId,
+      });
       if (existing) {
         return Promise.resolve({ message: toMessage(existing), duplicate: true });
       }
     }
-    const inserted = this.statements.insertMessage.get(
-      input.room,
-      input.room,
-      input.ts,
-      input.sessionId,
-      input.clientId,
-      input.username,
-      input.avatar,
-      input.message,
-      JSON.stringify(input.mentions),
-    );
+    const inserted = this.statements.insertMessage.get({
+      ...input,
+      mentions: JSON.stringify(input.mentions),
+    });
     if (!this.markedUsed.has(input.sessionId)) {
-      this.statements.markUsed.run(input.sessionId);
+      this.statements.markUsed.run({ sessionId: input.sessionId });
       if (this.markedUsed.size >= MARKED_USED_KEPT) {
         this.markedUsed.clear();
       }
@@ -325,7 +304,7 @@ export class SqliteChatStore implements ChatStore {
   }
 
   getMessage(room: string, id: number): Promise<StoredMessage | undefined> {
-    const row = this.statements.messageById.get(room, id);
+    const row = this.statements.messageById.get({ room, seq: id });
     return Promise.resolve(row ? toMessage(row) : undefined);
   }
 
@@ -336,29 +315,35 @@ export class SqliteChatStore implements ChatStore {
     mentions: string[],
     editedTs: number,
   ): Promise<void> {
-    this.statements.edit.run(message, JSON.stringify(mentions), editedTs, editedTs, room, id);
+    this.statements.edit.run({
+      room,
+      seq: id,
+      message,
+      mentions: JSON.stringify(mentions),
+      editedTs,
+    });
     this.wrotePages(1);
     return Promise.resolve();
   }
 
   deleteMessage(room: string, id: number, deletedTs: number): Promise<void> {
-    this.statements.delete.run(deletedTs, room, id);
+    this.statements.delete.run({ room, seq: id, deletedTs });
     this.wrotePages(1);
     return Promise.resolve();
   }
 
   latestMessages(room: string, limit: number): Promise<MessagePage> {
-    const rows = this.statements.latest.all(room, limit + 1);
+    const rows = this.statements.latest.all({ room, limit: limit + 1 });
     return Promise.resolve(pageOf(rows.reverse(), limit, 'older', toMessage));
   }
 
   messagesBefore(room: string, beforeId: number, limit: number): Promise<MessagePage> {
-    const rows = this.statements.before.all(room, beforeId, limit + 1);
+    const rows = this.statements.before.all({ room, seq: beforeId, limit: limit + 1 });
     return Promise.resolve(pageOf(rows.reverse(), limit, 'older', toMessage));
   }
 
   messagesAfter(room: string, afterId: number, limit: number): Promise<MessagePage> {
-    const rows = this.statements.after.all(room, afterId, limit + 1);
+    const rows = this.statements.after.all({ room, seq: afterId, limit: limit + 1 });
     return Promise.resolve(pageOf(rows, limit, 'newer', toMessage));
   }
 
@@ -368,36 +353,29 @@ export class SqliteChatStore implements ChatStore {
     uptoId: number,
     limit: number,
   ): Promise<StoredMessage[]> {
-    const rows = this.statements.changed.all(room, sinceTs, uptoId, limit);
+    const rows = this.statements.changed.all({ room, sinceTs, uptoId, limit });
     return Promise.resolve(rows.reverse().map(toMessage));
   }
 
   createSession(session: SessionRecord, tokenHash: string): Promise<void> {
-    this.statements.insertSession.run(
-      session.id,
-      tokenHash,
-      session.username,
-      session.avatar,
-      session.createdAt,
-      session.lastSeenAt,
-    );
+    this.statements.insertSession.run({ ...session, tokenHash });
     this.wrotePages(1);
     return Promise.resolve();
   }
 
   findSession(tokenHash: string, seenAfter: number): Promise<SessionRecord | undefined> {
-    const row = this.statements.sessionByToken.get(tokenHash, seenAfter);
+    const row = this.statements.sessionByToken.get({ tokenHash, seenAfter });
     return Promise.resolve(row ? toSession(row) : undefined);
   }
 
   updateSessionIdentity(id: string, username: string, avatar: string): Promise<void> {
-    this.statements.updateIdentity.run(username, avatar, id);
+    this.statements.updateIdentity.run({ id, username, avatar });
     this.wrotePages(1);
     return Promise.resolve();
   }
 
   touchSession(id: string, lastSeenAt: number): Promise<void> {
-    this.statements.touch.run(lastSeenAt, id);
+    this.statements.touch.run({ id, lastSeenAt });
     this.wrotePages(1);
     return Promise.resolve();
   }
@@ -405,7 +383,7 @@ export class SqliteChatStore implements ChatStore {
   touchSessions(ids: readonly string[], lastSeenAt: number): Promise<void> {
     this.db.transaction(() => {
       for (const id of ids) {
-        this.statements.touch.run(lastSeenAt, id);
+        this.statements.touch.run({ id, lastSeenAt });
       }
     })();
     this.wrotePages(ids.length);
@@ -413,12 +391,15 @@ export class SqliteChatStore implements ChatStore {
   }
 
   deleteExpiredSessions(cutoffs: SessionCutoffs, limit: number): Promise<number> {
-    let deleted = this.statements.deleteUnseen.run(cutoffs.seenBefore, limit).changes;
+    let deleted = this.statements.deleteUnseen.run({
+      seenBefore: cutoffs.seenBefore,
+      limit,
+    }).changes;
     if (deleted < limit) {
-      deleted += this.statements.deleteSilent.run(
-        cutoffs.silentSeenBefore,
-        limit - deleted,
-      ).changes;
+      deleted += this.statements.deleteSilent.run({
+        seenBefore: cutoffs.silentSeenBefore,
+        limit: limit - deleted,
+      }).changes;
     }
     this.wrotePages(deleted);
     return Promise.resolve(deleted);
