@@ -33,19 +33,19 @@ import {
   typingPayloadSchema,
 } from '@parley/protocol';
 
-import { ClusterPresenceService } from '../cluster/cluster-presence.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import type { Emission } from '../presence/emission.js';
+import { PresenceService } from '../presence/presence.service.js';
 import { clientAddress } from '../security/client-address.js';
 import { takeHandshakeVerdict, tooManyConnections } from '../security/handshake-limit.js';
 import { type LimitedAction, RateLimitsService } from '../security/rate-limits.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { type RoomMember, UsersService } from '../users/users.service.js';
-import { batchChannel, roomChannel, tutorialPresenceChannel, sessionChannel } from './channels.js';
+import { roomChannel } from './channels.js';
 import type { AckCallback, ChatServer, ChatSocket } from './chat.types.js';
-import { sendHistory } from './history-sender.js';
-import { PresenceAnnouncer } from './presence-announcer.service.js';
+import { sendWelcomeHistory } from './history-sender.js';
 import { ReplyBudget } from './reply-budget.js';
 
 /**
@@ -69,8 +69,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly messages: MessagesService,
     private readonly limits: RateLimitsService,
     private readonly metrics: MetricsService,
-    private readonly cluster: ClusterPresenceService,
-    private readonly presence: PresenceAnnouncer,
+    private readonly presence: PresenceService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.sendMessageSchema = sendMessagePayload(config.messageMaxLength);
@@ -79,7 +78,10 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   afterInit(server: ChatServer): void {
-    this.presence.bind(server);
+    this.presence.bind({
+      emit: (emissions) => this.emit(emissions),
+      localListeners: (channel) => server.sockets.adapter.rooms.get(channel)?.size ?? 0,
+    });
     this.metrics.observe({
       sockets: () => server.engine.clientsCount,
       users: () => this.users.onlineCount(),
@@ -92,16 +94,8 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         next(refusal(ackError(ErrorCode.Internal)));
       });
     });
-    this.users.onWentOffline((user) => {
-      const { sessionId, room, username, userId } = user;
-      this.presence.left(room, { username, user_id: userId });
+    this.users.onWentOffline(({ sessionId }) => {
       this.sessions.touch(sessionId).catch((error: unknown) => this.logFailure('touch', error));
-      this.cluster.remove(user).catch((error: unknown) => this.logFailure('presence', error));
-    });
-    this.users.onTypingDue((user) => this.emitTyping(user, true));
-    // People of a node that died: one surviving node announces them, once.
-    this.cluster.onGone((room, { username, user_id }) => {
-      this.presence.left(room, { username, user_id });
     });
   }
 
@@ -110,29 +104,20 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     socket.data.sessionToken = undefined;
     socket.data.resumeAfter = undefined;
     const { room } = socket.data;
-    const { user, cameOnline, nameChanged } = this.users.attach(socket.id, room, socket.data);
+    const { user, channels, nameChanged, emissions } = this.presence.arrive(
+      socket.id,
+      room,
+      socket.data,
+      socket.data.presenceBatch === true,
+    );
     const { username, avatar, userId } = user;
-    // The chat room's channel, and one per session (its tabs), so events about a person can skip
-    // that person's own tabs.
-    const presenceChannel = socket.data.presenceBatch
-      ? batchChannel(room)
-      : tutorialPresenceChannel(room);
-    void socket.join([roomChannel(room), presenceChannel, sessionChannel(user.sessionId)]);
+    void socket.join(channels);
     socket.data.username = username;
     if (nameChanged) {
       this.sessions.saveIdentity(user).catch((error: unknown) => this.logFailure('save', error));
     }
-    // The tutorial's order: everyone (the newcomer too) hears of the join, then the newcomer its name.
-    // In a cluster, only if the person was not already online in the room on some node.
-    const announce = () => this.presence.joined(user, socket.id);
-    if (cameOnline && !this.cluster.enabled) {
-      announce();
-    } else if (cameOnline) {
-      this.cluster.set(user).then(
-        (wasOnline) => wasOnline || announce(),
-        (error: unknown) => this.logFailure('presence', error),
-      );
-    }
+    // The tutorial's order: the join (decided by the presence service), then the newcomer its name.
+    this.emit(emissions);
     if (socket.recovered) {
       // Connection state recovery replayed what this socket missed; the client kept its state.
       return;
@@ -157,12 +142,11 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     resumeAfter: number | undefined,
   ): Promise<void> {
     socket.emit(ServerEvent.UserList, await this.presence.userList(user));
-    await this.sendHistory(socket, resumeAfter);
+    await sendWelcomeHistory(socket, this.messages, resumeAfter, this.replies);
   }
 
   handleDisconnect(socket: ChatSocket): void {
-    // `user_left` follows only if no socket of the session is back within the grace period.
-    this.users.detach(socket.id);
+    this.presence.depart(socket.id);
   }
 
   @SubscribeMessage(ClientEvent.SendMessage)
@@ -209,38 +193,20 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       if (!parsed.ok) {
         return parsed;
       }
-      const asking = this.users.get(socket.id);
-      if (
-        asking &&
-        this.cluster.enabled &&
-        (await this.cluster.isTaken(asking.room, parsed.data.username, asking.userId))
-      ) {
-        return ackError(
-          ErrorCode.NameTaken,
-          `“${parsed.data.username}” is already taken by someone online.`,
-        );
+      const renamed = await this.presence.rename(socket.id, parsed.data.username);
+      if (!renamed.ok) {
+        return renamed;
       }
-      const result = this.users.rename(socket.id, parsed.data.username);
-      if (!result.ok) {
-        return result;
-      }
-      const { user, oldUsername, changed } = result;
+      const { user, changed, tabs, emissions } = renamed;
       if (changed) {
-        // Every tab of the session follows the new name.
-        for (const socketId of user.sockets) {
+        for (const socketId of tabs) {
           const tab = this.server.sockets.sockets.get(socketId);
           if (tab) {
             tab.data.username = user.username;
           }
         }
-        this.presence.renamed(user);
-        this.server.to(roomChannel(user.room)).emit(ServerEvent.UsernameUpdated, {
-          old_username: oldUsername,
-          new_username: user.username,
-          avatar: user.avatar,
-          user_id: user.userId,
-        });
-        await Promise.all([this.sessions.saveIdentity(user), this.cluster.set(user)]);
+        this.emit(emissions);
+        await Promise.all([this.sessions.saveIdentity(user), this.presence.publish(user)]);
       }
       return { ok: true, username: user.username };
     });
@@ -303,22 +269,25 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   private relayTyping(socket: ChatSocket, isTyping: boolean): void {
-    const user = this.users.setTyping(socket.id, isTyping);
-    if (user) {
-      this.emitTyping(user, isTyping);
+    const relay = this.presence.typing(socket.id, isTyping);
+    if (relay) {
+      this.emit([relay]);
     }
   }
 
-  private emitTyping(user: RoomMember, isTyping: boolean): void {
-    // Not volatile: the relay is already throttled, and a lost "stopped" would leave a ghost.
-    this.server
-      .to(roomChannel(user.room))
-      .except(sessionChannel(user.sessionId))
-      .emit(ServerEvent.UserTyping, {
-        username: user.username,
-        user_id: user.userId,
-        is_typing: isTyping,
-      });
+  /**
+   * Sends what a service decided. Not volatile: typing is throttled already, and a lost "stopped"
+   * or `user_left` would leave a ghost.
+   */
+  private emit(emissions: readonly Emission[]): void {
+    for (const { event, payload, to, except } of emissions) {
+      const target = except === undefined ? this.server.to(to) : this.server.to(to).except(except);
+      // Each emission pairs an event with its own payload type (see `Emission`).
+      (target as unknown as { emit(event: string, payload: unknown): boolean }).emit(
+        event,
+        payload,
+      );
+    }
   }
 
   @SubscribeMessage(ClientEvent.EditMessage)
@@ -382,7 +351,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   /**
    * Who `text` could mention in `room`: the people online there (on any node), if it has an @,
-   * their names keyed once per change of the room (see `PresenceAnnouncer.mentionable`).
+   * their names keyed once per change of the room (see `PresenceService.mentionable`).
    */
   private async mentionable(
     room: string,
@@ -420,16 +389,6 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       presenceBatch,
     });
     return undefined;
-  }
-
-  /** The newest messages, or exactly those missed since `resumeAfter` (see `sendHistory`). */
-  private async sendHistory(socket: ChatSocket, resumeAfter: number | undefined): Promise<void> {
-    const { room } = socket.data;
-    const page =
-      resumeAfter === undefined
-        ? await this.messages.latest(room)
-        : await this.messages.since(room, resumeAfter);
-    await sendHistory(socket, page, resumeAfter !== undefined, this.replies);
   }
 
   /**

@@ -1,15 +1,14 @@
 import { Module } from '@nestjs/common';
 
-import { ClusterModule } from '../cluster/cluster.module.js';
 import { MessagesModule } from '../messages/messages.module.js';
+import { PresenceModule } from '../presence/presence.module.js';
 import { SecurityModule } from '../security/security.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ChatGateway } from './chat.gateway.js';
-import { PresenceAnnouncer } from './presence-announcer.service.js';
 
 @Module({
-  imports: [UsersModule, SessionsModule, MessagesModule, SecurityModule, ClusterModule],
-  providers: [ChatGateway, PresenceAnnouncer],
+  imports: [UsersModule, SessionsModule, MessagesModule, SecurityModule, PresenceModule],
+  providers: [ChatGateway],
 })
 export class ChatModule {}

@@ -1,8 +1,26 @@
 import { ServerEvent } from '@parley/protocol';
 
-import type { HistoryPage } from '../messages/messages.service.js';
+import type { HistoryPage, MessagesService } from '../messages/messages.service.js';
 import type { ChatSocket } from './chat.types.js';
 import { type ReplyBudget, replayPages } from './reply-budget.js';
+
+/**
+ * A newcomer's history: the newest messages, or, on a resume (`resumeAfter`, the last message id
+ * the client saw), exactly those it missed and what changed meanwhile (see `sendHistory`).
+ */
+export async function sendWelcomeHistory(
+  socket: ChatSocket,
+  messages: MessagesService,
+  resumeAfter: number | undefined,
+  replies: ReplyBudget,
+): Promise<void> {
+  const { room } = socket.data;
+  const page =
+    resumeAfter === undefined
+      ? await messages.latest(room)
+      : await messages.since(room, resumeAfter);
+  await sendHistory(socket, page, resumeAfter !== undefined, replies);
+}
 
 /**
  * Sends a newcomer its history: the newest page as one `history` frame, or a resume's replay a

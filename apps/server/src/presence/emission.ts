@@ -1,0 +1,26 @@
+import type { ServerToClientEvents } from '@parley/protocol';
+
+type ServerEventName = keyof ServerToClientEvents;
+
+/**
+ * One event the presence service decided to send: `to` a channel (Socket.IO room) or a socket id,
+ * leaving out `except` (a channel or socket id). The gateway sends it as it is.
+ */
+export type Emission = {
+  [E in ServerEventName]: {
+    event: E;
+    payload: Parameters<ServerToClientEvents[E]>[0];
+    to: string;
+    except?: string;
+  };
+}[ServerEventName];
+
+/**
+ * Where the presence service sends what it decides later, away from any request (a batching
+ * window closing, a grace period ending, a cluster node found dead, a held-back typing start).
+ */
+export interface PresenceOutlet {
+  emit(emissions: readonly Emission[]): void;
+  /** How many of this node's sockets are in `channel`. */
+  localListeners(channel: string): number;
+}

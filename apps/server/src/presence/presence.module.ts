@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+
+import { ClusterModule } from '../cluster/cluster.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { PresenceService } from './presence.service.js';
+
+@Module({
+  imports: [UsersModule, ClusterModule],
+  providers: [PresenceService],
+  exports: [PresenceService],
+})
+export class PresenceModule {}
