@@ -31,7 +31,8 @@ export const ServerEvent = {
   UsernameUpdated: 'username_updated',
   /**
    * Sent to a client alone right after `set_username`: the newest messages, or exactly those it
-   * missed since the `auth.server_offset` it reconnected with.
+   * missed since the message id its handshake carried (`auth.server_offset`, or a numeric
+   * `auth.offset`).
    */
   History: 'history',
   /**

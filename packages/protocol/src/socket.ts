@@ -83,7 +83,10 @@ export interface SocketData {
   avatar: string;
   /** Session token to hand back in `set_username` (only set while connecting). */
   sessionToken?: string;
-  /** Last message id the client saw (`auth.server_offset`, or a numeric `auth.offset`), for the resume on connect. */
+  /**
+   * Last message id the client saw, from the handshake (`auth.server_offset`, or a numeric
+   * `auth.offset`), for the resume on connect.
+   */
   resumeAfter?: number;
   /** The client's address (for per-address limits). */
   address?: string;

@@ -32,8 +32,9 @@ interface Entry extends OnlineUser {
 /**
  * Who is online across all nodes (when REDIS_URL is set). Each node keeps its own presence
  * (`UsersService`) and mirrors it into one Redis hash per room; nodes send heartbeats, and when a
- * node stops (crash, kill -9) another node claims its entries once and announces those people as
- * gone. Without Redis every method is a no-op and the node's own view is the whole truth.
+ * node stops (crash, kill -9) another node claims its entries once and reports those people gone
+ * (`onGone`; `PresenceService` announces them). Without Redis every method is a no-op and the
+ * node's own view is the whole truth.
  */
 @Injectable()
 export class ClusterPresenceService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -88,7 +89,7 @@ export class ClusterPresenceService implements OnApplicationBootstrap, OnApplica
 
   /**
    * Records `user` as online here. Returns true when the person was already online in the room on
-   * some node (another tab there, or a node that died and has not been reaped): no `user_joined`.
+   * some node (another tab there, or a node that died and has not been reaped).
    */
   async set(user: RoomMember): Promise<boolean> {
     if (!this.redis) {

@@ -50,7 +50,10 @@ const envSchema = z.object({
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   /** A session unused this long is forgotten; its token then gets a fresh identity. */
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-  /** Most messages replayed to a client resuming from `auth.server_offset`; past that it is told so. */
+  /**
+   * Most messages replayed to a client resuming from the last message id its handshake carried
+   * (`auth.server_offset`, or a numeric `auth.offset`); past that it is told so.
+   */
   RESUME_MAX_MESSAGES: z.coerce.number().int().min(1).max(10_000).default(500),
   /**
    * Memory for the newest page of recently active rooms (SQLite only), estimated per page: a page

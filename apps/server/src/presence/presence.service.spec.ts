@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { type AckError, ErrorCode, type OnlineUser, ServerEvent } from '@parley/protocol';
 
+import {
+  batchChannel,
+  roomChannel,
+  sessionChannel,
+  tutorialPresenceChannel,
+} from '../chat/channels.js';
 import { ClusterPresenceService } from '../cluster/cluster-presence.service.js';
 import type { AppConfig } from '../config/app-config.js';
 import { publicUserId } from '../users/public-user-id.js';
@@ -11,6 +17,9 @@ import { type Arrival, PresenceService, type Renamed } from './presence.service.
 const GRACE_MS = 5000;
 const BATCH_MS = 200;
 const ROOM = 'lobby';
+const ROOM_CHANNEL = roomChannel(ROOM);
+const TUTORIAL = tutorialPresenceChannel(ROOM);
+const BATCH = batchChannel(ROOM);
 const config = {
   presenceGraceMs: GRACE_MS,
   presenceBatchThreshold: 3,
@@ -81,20 +90,20 @@ describe(PresenceService.name, () => {
   describe('on one node', () => {
     it('announces a first tab to the whole room, newcomer included, in the channels it joins', () => {
       const { channels, emissions } = arrive('a1', identity('s1', 'Alice'));
-      expect(channels).toEqual(expect.arrayContaining(['room:lobby', 'seed:lobby']));
+      expect(channels).toEqual(expect.arrayContaining([ROOM_CHANNEL, TUTORIAL]));
       expect(emissions).toEqual([
         {
           event: ServerEvent.UserJoined,
           payload: expect.objectContaining({ username: 'Alice', avatar: '/avatars/Alice.svg' }),
-          to: 'room:lobby',
+          to: ROOM_CHANNEL,
         },
       ]);
     });
 
     it('puts clients that understand presence_changed in the batch channel', () => {
       const { channels } = arrive('a1', identity('s1', 'Alice'), true);
-      expect(channels).toContain('batch:lobby');
-      expect(channels).not.toContain('seed:lobby');
+      expect(channels).toContain(BATCH);
+      expect(channels).not.toContain(TUTORIAL);
     });
 
     it('tells nobody when a second tab of the same session joins', () => {
@@ -116,7 +125,7 @@ describe(PresenceService.name, () => {
         {
           event: ServerEvent.UserLeft,
           payload: { username: 'Alice', user_id: user.userId },
-          to: 'room:lobby',
+          to: ROOM_CHANNEL,
         },
       ]);
     });
@@ -139,7 +148,7 @@ describe(PresenceService.name, () => {
         {
           event: ServerEvent.UsernameUpdated,
           payload: expect.objectContaining({ old_username: 'Alice', new_username: 'Alicia' }),
-          to: 'room:lobby',
+          to: ROOM_CHANNEL,
         },
       ]);
       const same = (await sut.rename('a1', 'Alicia')) as Renamed;
@@ -151,8 +160,8 @@ describe(PresenceService.name, () => {
       expect(sut.typing('a1', true)).toEqual({
         event: ServerEvent.UserTyping,
         payload: { username: 'Alice', user_id: user.userId, is_typing: true },
-        to: 'room:lobby',
-        except: 'session:s1',
+        to: ROOM_CHANNEL,
+        except: sessionChannel('s1'),
       });
       expect(sut.typing('a1', true)).toBeUndefined();
     });
@@ -169,8 +178,8 @@ describe(PresenceService.name, () => {
       expect(later).toEqual([]);
       await jest.advanceTimersByTimeAsync(BATCH_MS);
       expect(events(later)).toEqual([
-        { event: ServerEvent.PresenceChanged, to: 'batch:lobby', except: undefined },
-        { event: ServerEvent.UserJoined, to: 'seed:lobby', except: 's3' },
+        { event: ServerEvent.PresenceChanged, to: BATCH, except: undefined },
+        { event: ServerEvent.UserJoined, to: TUTORIAL, except: 's3' },
       ]);
       expect(later[0]?.payload).toMatchObject({ count: 3, left: [] });
     });
@@ -190,7 +199,7 @@ describe(PresenceService.name, () => {
       expect(emissions).toEqual([]);
       await jest.advanceTimersByTimeAsync(0);
       expect(events(later)).toEqual([
-        { event: ServerEvent.UserJoined, to: 'room:lobby', except: undefined },
+        { event: ServerEvent.UserJoined, to: ROOM_CHANNEL, except: undefined },
       ]);
     });
 
@@ -215,7 +224,7 @@ describe(PresenceService.name, () => {
         {
           event: ServerEvent.UserLeft,
           payload: { username: 'Bob', user_id: 'u-bob' },
-          to: 'room:lobby',
+          to: ROOM_CHANNEL,
         },
       ]);
     });

@@ -23,7 +23,10 @@ export interface SessionHandshake {
   /** The room asked for (normalised), the default room when none was. */
   room: string;
   token: string;
-  /** Last message id the client saw, when its handshake carried one (`auth.server_offset`). */
+  /**
+   * Last message id the client saw, when its handshake carried one (`auth.server_offset`, or a
+   * numeric `auth.offset`); independent of the session token, so a new session can resume too.
+   */
   resumeAfter: number | undefined;
   /** The client understands `presence_changed` (announced in `auth.features`). */
   presenceBatch: boolean;
@@ -83,7 +86,7 @@ export class SessionsService {
     const identity: Identity = {
       sessionId: randomUUID(),
       username,
-      // The seed app's random two-way avatar choice, seeded by the first name like the seed did.
+      // The tutorial's random choice of two avatar styles, drawn for the first name as it did.
       avatar: this.avatars.urlFor(this.avatars.randomStyle(), username),
     };
     await this.store.createSession(

@@ -67,8 +67,8 @@ const RANDOM_ATTEMPTS = 32;
  * Who is online, room by room. Presence is per session, not per socket: several tabs are one
  * user, and a session whose last socket in a room closed stays there for a grace period, so
  * reloads and flaky networks cause no left/joined noise. Names are unique within a room, compared
- * by `usernameKey` (case, width, spaces, look-alikes); the naming rules live here, the gateway
- * only relays.
+ * by `usernameKey` (case, width, spaces, look-alikes); the naming rules live here. What is announced
+ * to whom, and when, is `PresenceService`'s to decide.
  */
 @Injectable()
 export class UsersService implements OnModuleDestroy {
