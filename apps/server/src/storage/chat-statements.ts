@@ -22,7 +22,7 @@ import {
 export type SqlDialect = 'sqlite' | 'postgres';
 
 /** The tables as the latest migration leaves them (booleans are 0/1 in SQLite). */
-interface Tables {
+export interface Tables {
   messages: {
     id: Generated<number>;
     room: string;
@@ -86,7 +86,7 @@ function compile<Params extends object>(query: Compilable): Statement<Params> {
 }
 
 /** Builds SQL for `dialect` and never connects. */
-function builderFor(dialect: SqlDialect): Kysely<Tables> {
+export function builderFor(dialect: SqlDialect): Kysely<Tables> {
   return new Kysely<Tables>({
     dialect:
       dialect === 'sqlite'

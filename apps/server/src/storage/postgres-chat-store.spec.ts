@@ -4,7 +4,8 @@ import { createTestDatabase, sql } from '../testing/test-postgres.js';
 import { describeChatStoreContract } from './chat-store.contract.js';
 import { publicUserId } from '../users/public-user-id.js';
 import { legacyUserId } from './legacy-user-id.js';
-import { POSTGRES_MIGRATIONS, PostgresChatStore } from './postgres-chat-store.js';
+import { PostgresChatStore } from './postgres-chat-store.js';
+import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 
 /** The store contract against a real PostgreSQL, in a database of its own for this run. */
 let database: Awaited<ReturnType<typeof createTestDatabase>>;

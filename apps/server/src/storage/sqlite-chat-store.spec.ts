@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { describeChatStoreContract } from './chat-store.contract.js';
 import { publicUserId } from '../users/public-user-id.js';
 import { legacyUserId } from './legacy-user-id.js';
-import { SQLITE_MIGRATIONS, SqliteChatStore } from './sqlite-chat-store.js';
+import { SqliteChatStore } from './sqlite-chat-store.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
 const ROOM = 'lobby';
 

@@ -3,10 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import { DEFAULT_ROOM } from '@parley/protocol';
 import Database from 'better-sqlite3';
-
-import { publicUserId } from '../users/public-user-id.js';
 
 import { chatStatements, type NewMessageParams, type Statement } from './chat-statements.js';
 import {
@@ -18,89 +15,7 @@ import {
   type SessionRecord,
   type StoredMessage,
 } from './chat-store.js';
-import { legacyUserId } from './legacy-user-id.js';
-
-/**
- * Schema migrations, applied in order at boot; `PRAGMA user_version` remembers how far a file got.
- * Append new steps, never edit old ones.
- */
-export const SQLITE_MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
-  `CREATE TABLE sessions (
-     id            TEXT PRIMARY KEY,
-     token_hash    TEXT NOT NULL UNIQUE,
-     username      TEXT NOT NULL,
-     avatar        TEXT NOT NULL,
-     created_at    INTEGER NOT NULL,
-     last_seen_at  INTEGER NOT NULL
-   );
-   CREATE TABLE messages (
-     id          INTEGER PRIMARY KEY AUTOINCREMENT,
-     ts          INTEGER NOT NULL,
-     session_id  TEXT NOT NULL,
-     client_id   TEXT,
-     username    TEXT NOT NULL,
-     avatar      TEXT NOT NULL,
-     message     TEXT NOT NULL
-   );
-   CREATE UNIQUE INDEX messages_session_client ON messages (session_id, client_id)
-     WHERE client_id IS NOT NULL;`,
-  // Rooms, mentions, edits and deletes. Messages from before rooms were in the default room.
-  `ALTER TABLE messages ADD COLUMN room TEXT NOT NULL DEFAULT '${DEFAULT_ROOM}';
-   ALTER TABLE messages ADD COLUMN mentions TEXT NOT NULL DEFAULT '[]';
-   ALTER TABLE messages ADD COLUMN edited_ts INTEGER;
-   ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
-   CREATE INDEX messages_room_id ON messages (room, id);`,
-  // When a message was last edited or deleted, for the changes a resuming client missed.
-  `ALTER TABLE messages ADD COLUMN changed_ts INTEGER;
-   CREATE INDEX messages_room_changed ON messages (room, changed_ts) WHERE changed_ts IS NOT NULL;`,
-  // Message ids count per room (`seq`, the wire id), so they say nothing of other rooms; the rows
-  // there were numbered in id order. A `client_id` is unique per session and room. Sessions that
-  // never wrote a message nor chose a name (`used` = 0) are collected sooner than the others.
-  `ALTER TABLE messages ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
-   UPDATE messages SET seq = numbered.seq
-     FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY room ORDER BY id) AS seq FROM messages)
-       AS numbered
-     WHERE messages.id = numbered.id;
-   CREATE UNIQUE INDEX messages_room_seq ON messages (room, seq);
-   DROP INDEX messages_room_id;
-   DROP INDEX messages_session_client;
-   CREATE UNIQUE INDEX messages_session_room_client ON messages (session_id, room, client_id)
-     WHERE client_id IS NOT NULL;
-   ALTER TABLE sessions ADD COLUMN used INTEGER NOT NULL DEFAULT 0;
-   UPDATE sessions SET used = 1 WHERE id IN (SELECT DISTINCT session_id FROM messages);
-   CREATE INDEX sessions_last_seen ON sessions (last_seen_at);
-   CREATE INDEX sessions_silent ON sessions (last_seen_at) WHERE used = 0;`,
-  // Mentions stored before that held the id a person had in every room, which would still link
-  // people across rooms: rewritten to the id each has in the message's room.
-  (db) => remapLegacyMentions(db),
-];
-
-/**
- * Rewrites every stored mention from a session's former everywhere-id to its id in the message's
- * room. Ids that match no known session (none can be resolved any more) are dropped.
- */
-function remapLegacyMentions(db: Database.Database): void {
-  const sessionByLegacyId = new Map<string, string>();
-  const people = db
-    .prepare<[], { id: string }>('SELECT id FROM sessions UNION SELECT session_id FROM messages')
-    .all();
-  for (const { id } of people) {
-    sessionByLegacyId.set(legacyUserId(id), id);
-  }
-  const mentioning = db
-    .prepare<[], { id: number; room: string; mentions: string }>(
-      "SELECT id, room, mentions FROM messages WHERE mentions <> '[]'",
-    )
-    .all();
-  const update = db.prepare<[string, number]>('UPDATE messages SET mentions = ? WHERE id = ?');
-  for (const { id, room, mentions } of mentioning) {
-    const remapped = (JSON.parse(mentions) as string[]).flatMap((legacy) => {
-      const sessionId = sessionByLegacyId.get(legacy);
-      return sessionId === undefined ? [] : [publicUserId(sessionId, room)];
-    });
-    update.run(JSON.stringify(remapped), id);
-  }
-}
+import { migrateSqlite } from './sqlite-migrations.js';
 
 interface MessageRow {
   seq: number;
@@ -212,7 +127,7 @@ export class SqliteChatStore implements ChatStore {
     // WAL + NORMAL: durable across a process crash, may lose the last commits on power loss.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    this.migrate();
+    migrateSqlite(this.db);
     if (file !== ':memory:') {
       this.db.pragma('wal_autocheckpoint = 0');
       this.checkpointer = new Worker(CHECKPOINT_WORKER, {
@@ -252,26 +167,6 @@ export class SqliteChatStore implements ChatStore {
       deleteSilent: prepare(this.db, statements.deleteSilent),
       touch: prepare(this.db, statements.touch),
     };
-  }
-
-  private migrate(): void {
-    const current = this.db.pragma('user_version', { simple: true }) as number;
-    if (current > SQLITE_MIGRATIONS.length) {
-      throw new Error(
-        `The database schema (version ${current}) is newer than this server (${SQLITE_MIGRATIONS.length}).`,
-      );
-    }
-    for (let version = current; version < SQLITE_MIGRATIONS.length; version++) {
-      this.db.transaction(() => {
-        const step = SQLITE_MIGRATIONS[version] ?? '';
-        if (typeof step === 'string') {
-          this.db.exec(step);
-        } else {
-          step(this.db);
-        }
-        this.db.pragma(`user_version = ${version + 1}`);
-      })();
-    }
   }
 
   appendMessage(input: NewStoredMessage): Promise<{ message: StoredMessage; duplicate: boolean }> {
