@@ -2,16 +2,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { expect, test } from '@playwright/test';
 import { type RunningServer, startServer } from '@parley/server/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 
 import { myName, openChatPage, rename, send } from './support/chat-page.js';
-import { launchChromium, screenshot } from './support/browser.js';
+import { screenshot } from './support/browser.js';
 
 const NAME = /^User_\d{4}$/;
 
-describe('Parley in a real browser (production build)', () => {
+test.describe('Parley in a real browser (production build)', () => {
   let server: RunningServer;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
@@ -24,18 +24,17 @@ describe('Parley in a real browser (production build)', () => {
   const notices = (page: Page, kind: string) =>
     page.locator(`[data-testid="notice"][data-kind="${kind}"]`);
 
-  beforeAll(async () => {
+  test.beforeAll(async ({ browser: workerBrowser }) => {
     server = await startServer({ DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-e2e-')) });
-    browser = await launchChromium();
+    browser = workerBrowser;
   });
 
-  afterAll(async () => {
+  test.afterAll(async () => {
     await Promise.all(contexts.map((context) => context.close()));
-    await browser?.close();
     await server?.stop();
   });
 
-  it('two people chat: names, avatars, renames and leaving show on both pages', async () => {
+  test('two people chat: names, avatars, renames and leaving show on both pages', async () => {
     const ada = await openChat();
     const bo = await openChat();
     const adaName = await myName(ada);
@@ -122,7 +121,7 @@ describe('Parley in a real browser (production build)', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('looks right in dark mode and on a phone', async () => {
+  test('looks right in dark mode and on a phone', async () => {
     const dark = await openChat({ colorScheme: 'dark' });
     await send(dark, 'Good evening from the dark theme');
     await dark.getByTestId('message').filter({ hasText: 'Good evening' }).waitFor();

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { expect, test } from '@playwright/test';
 import type {
   AckOf,
   ClientToServerEvents,
@@ -12,10 +12,11 @@ import {
   startLocalCluster,
   testRedisPrefix,
 } from '@parley/server/testing';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from '@playwright/test';
 import { io, type Socket } from 'socket.io-client';
 
-import { launchChromium, screenshot } from './support/browser.js';
+import { screenshot } from './support/browser.js';
+import { expectSteady } from './support/steady.js';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -23,13 +24,13 @@ type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
  * Two production-build nodes sharing PostgreSQL and Redis behind the local fail-over proxy, as
  * `pnpm cluster` (and compose.yaml) run them; one node is killed with SIGKILL mid-conversation.
  */
-describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
+test.describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   const redis = testRedisPrefix();
   let cluster: LocalCluster;
   const clients: Client[] = [];
 
-  beforeAll(async () => {
+  test.beforeAll(async () => {
     database = await createTestDatabase();
     cluster = await startLocalCluster(2, {
       DATABASE_URL: database.url,
@@ -43,7 +44,7 @@ describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
     });
   });
 
-  afterAll(async () => {
+  test.afterAll(async () => {
     for (const client of clients) {
       client.disconnect();
     }
@@ -62,12 +63,13 @@ describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
     return ack.id;
   }
 
-  it('lets two browsers on two nodes chat', async () => {
-    const browser = await launchChromium();
+  test('lets two browsers on two nodes chat', async ({ browser }) => {
+    const contexts: BrowserContext[] = [];
     try {
       const pages = await Promise.all(
         cluster.nodes.map(async (node) => {
           const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+          contexts.push(context);
           const page = await context.newPage();
           await page.goto(`${node.url}/r/spanning`);
           await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
@@ -85,11 +87,11 @@ describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
       await first.getByTestId('message').filter({ hasText: 'And back from node two' }).waitFor();
       await screenshot(first, 'cluster-two-nodes');
     } finally {
-      await browser.close();
+      await Promise.all(contexts.map((context) => context.close()));
     }
   });
 
-  it('crosses nodes: messages, renames, presence, typing, unique names, shared history', async () => {
+  test('crosses nodes: messages, renames, presence, typing, unique names, shared history', async () => {
     const connect = async (node: number) => {
       const client: Client = io(cluster.nodes[node]!.url, {
         transports: ['websocket'],
@@ -146,7 +148,7 @@ describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
     );
   });
 
-  it('loses nothing when a node is killed: its clients fail over and get every missed message once', async () => {
+  test('loses nothing when a node is killed: its clients fail over and get every missed message once', async () => {
     const talker: Client = io(cluster.nodes[1]!.url, { transports: ['websocket'] });
     clients.push(talker);
     await new Promise((resolve) => talker.once('history', resolve));
@@ -164,7 +166,7 @@ describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
     const victimName = await new Promise<string>((resolve) =>
       victim.once('set_username', ({ username }) => resolve(username)),
     );
-    await waitUntil(() => joined.includes(victimName));
+    await expect.poll(() => joined).toContain(victimName);
 
     // The mover reaches node 1 through the proxy and resumes like the web app does.
     const received: NewMessagePayload[] = [];
@@ -188,7 +190,7 @@ describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
     const firstName = name;
 
     const before = [await say(talker, 'before 1'), await say(talker, 'before 2')];
-    await waitUntil(() => received.length === 2);
+    await expect.poll(() => received.length).toBe(2);
 
     cluster.nodes[0]!.kill('SIGKILL');
     await cluster.nodes[0]!.exited;
@@ -197,9 +199,9 @@ describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
       during.push(await say(talker, `while failing over ${i}`));
     }
     const seen = (id: number) => received.some((message) => message.id === id);
-    await waitUntil(() => during.every(seen), 20_000);
+    await expect.poll(() => during.every(seen), { timeout: 20_000 }).toBe(true);
     const after = await say(talker, 'after');
-    await waitUntil(() => seen(after));
+    await expect.poll(() => seen(after)).toBe(true);
 
     expect(cluster.activeNode()).toBe(1);
     // Every message exactly once. Live messages may overtake the replayed ones on the new node
@@ -211,19 +213,8 @@ describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
 
     // The dead node's people are announced gone once, by the surviving node; the mover, back on
     // the other node, is not (and was not announced as joining again either).
-    await waitUntil(() => left.includes(victimName), 15_000);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(left).toEqual([victimName]);
+    await expect.poll(() => left, { timeout: 15_000 }).toContain(victimName);
+    await expectSteady(() => [...left], [victimName], 1500);
     expect(joined.filter((username) => username === firstName)).toEqual([firstName]);
   });
 });
-
-async function waitUntil(predicate: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) {
-      throw new Error('Timed out waiting for a condition');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -2,14 +2,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { expect, test } from '@playwright/test';
 import { type RunningServer, startServer } from '@parley/server/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 
 import { myName, rename as askRename, send, watchErrors } from './support/chat-page.js';
-import { launchChromium, screenshot } from './support/browser.js';
+import { screenshot } from './support/browser.js';
+import { expectSteady } from './support/steady.js';
 
-describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
+test.describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
   let server: RunningServer;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
@@ -73,23 +74,22 @@ describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
     }, hidden);
   }
 
-  beforeAll(async () => {
+  test.beforeAll(async ({ browser: workerBrowser }) => {
     server = await startServer({
       DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-e2e-conversation-')),
       MESSAGE_RATE_PER_SECOND: '100',
       MESSAGE_BURST: '100',
       PRESENCE_GRACE_MS: '500',
     });
-    browser = await launchChromium();
+    browser = workerBrowser;
   });
 
-  afterAll(async () => {
+  test.afterAll(async () => {
     await Promise.all(contexts.map((context) => context.close()));
-    await browser?.close();
     await server?.stop();
   });
 
-  it('renders formatting as elements, keeps markup as text and opens links in a new tab', async () => {
+  test('renders formatting as elements, keeps markup as text and opens links in a new tab', async () => {
     const ada = await openChat('/r/formatting');
     const bo = await openChat('/r/formatting');
 
@@ -152,7 +152,7 @@ describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('lets the author edit and delete, shown on both pages and after a reload', async () => {
+  test('lets the author edit and delete, shown on both pages and after a reload', async () => {
     const ada = await openChat('/r/edits');
     const bo = await openChat('/r/edits');
 
@@ -228,7 +228,7 @@ describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('shows the edits and deletes made while a page was offline once it is back, without a reload', async () => {
+  test('shows the edits and deletes made while a page was offline once it is back, without a reload', async () => {
     const ada = await openChat('/r/away');
     const bo = await openChat('/r/away');
     await send(ada, 'Before the trip');
@@ -256,7 +256,7 @@ describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('keeps rooms apart by URL: messages, people and typing never leak', async () => {
+  test('keeps rooms apart by URL: messages, people and typing never leak', async () => {
     const ada = await openChat('/r/games');
     const bo = await openChat('/r/Games');
     const cy = await openChat('/r/music');
@@ -285,16 +285,14 @@ describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
     // Typing shows in the typist's room only.
     await ada.getByTestId('composer-input').fill('typing in games');
     await bo.getByText('Ada is typing').waitFor();
-    await cy.waitForTimeout(500);
-    expect(await cy.getByText('is typing').count()).toBe(0);
+    await expectSteady(() => cy.getByText('is typing').count(), 0, 500);
 
     // Messages stay in their room.
     await send(ada, 'For the games room only');
     await send(cy, 'Music room talk');
     await message(bo, 'For the games room only').waitFor();
     await message(cy, 'Music room talk').waitFor();
-    await bo.waitForTimeout(300);
-    expect(await bo.getByText('Music room talk').count()).toBe(0);
+    await expectSteady(() => bo.getByText('Music room talk').count(), 0, 300);
     expect(await cy.getByText('For the games room only').count()).toBe(0);
     await screenshot(bo, 'conversation-rooms-games');
     await screenshot(cy, 'conversation-rooms-music');
@@ -327,8 +325,7 @@ describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
     await bo.context().unroute('**/socket.io/**');
     await bo.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
     expect(await bo.getByTestId('room-name').textContent()).toContain('quiet');
-    await bo.waitForTimeout(500);
-    expect(await bo.getByText('Queued in games while offline').count()).toBe(0);
+    await expectSteady(() => bo.getByText('Queued in games while offline').count(), 0, 500);
     expect(await ada.getByText('Queued in games while offline').count()).toBe(0);
     const stored = await bo.evaluate(() => localStorage.getItem('parley.outbox.games') ?? '');
     expect(stored).toContain('Queued in games while offline');
@@ -337,8 +334,7 @@ describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
     // Back in games it goes out, once.
     await bo.goto(new URL('/r/games', server.url).href);
     await message(ada, 'Queued in games while offline').waitFor();
-    await bo.waitForTimeout(300);
-    expect(await ada.getByText('Queued in games while offline').count()).toBe(1);
+    await expectSteady(() => ada.getByText('Queued in games while offline').count(), 1, 300);
 
     // The lobby is the default and keeps its plain title.
     const lobby = await openChat('/');
@@ -348,7 +344,7 @@ describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('shows a clear error for a malformed room address, and does not connect', async () => {
+  test('shows a clear error for a malformed room address, and does not connect', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     contexts.push(context);
     const page = await context.newPage();
@@ -364,14 +360,13 @@ describe('Conversation: formatting, edits and deletes, rooms, mentions', () => {
     const lobbyLink = page.getByTestId('room-error-lobby');
     expect(await lobbyLink.getAttribute('href')).toBe('/');
     await screenshot(page, 'conversation-room-error');
-    await page.waitForTimeout(300);
-    expect(sockets).toEqual([]);
+    await expectSteady(() => [...sockets], [], 300);
     expect(await page.getByTestId('composer-input').count()).toBe(0);
     await Promise.all([page.waitForURL(new URL('/', server.url).href), lobbyLink.click()]);
     await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
   });
 
-  it('highlights mentions of me only, counts them in the title while hidden and notifies', async () => {
+  test('highlights mentions of me only, counts them in the title while hidden and notifies', async () => {
     const ada = await openChat('/r/mentions');
     // Bo's browser records notifications instead of showing them (headless has no desktop).
     const bo = await openChat('/r/mentions', (context) =>

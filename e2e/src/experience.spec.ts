@@ -2,13 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterEach, beforeAll, beforeEach, afterAll, describe, expect, it } from '@jest/globals';
+import { expect, test } from '@playwright/test';
 import { type RunningServer, startServer } from '@parley/server/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 
 import { myName, openChatPage, rename as askRename, send } from './support/chat-page.js';
 import { seriousViolations } from './support/axe.js';
-import { launchChromium, screenshot } from './support/browser.js';
+import { screenshot } from './support/browser.js';
 
 const PHONE = {
   viewport: { width: 360, height: 740 },
@@ -17,7 +17,7 @@ const PHONE = {
   deviceScaleFactor: 2,
 };
 
-describe('A chat people enjoy (presence, typing, time, reading comfort, themes, phones)', () => {
+test.describe('A chat people enjoy (presence, typing, time, reading comfort, themes, phones)', () => {
   let browser: Browser;
   let server: RunningServer;
   let contexts: BrowserContext[] = [];
@@ -73,15 +73,11 @@ describe('A chat people enjoy (presence, typing, time, reading comfort, themes, 
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme);
   }
 
-  beforeAll(async () => {
-    browser = await launchChromium();
+  test.beforeAll(({ browser: workerBrowser }) => {
+    browser = workerBrowser;
   });
 
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  beforeEach(async () => {
+  test.beforeEach(async () => {
     contexts = [];
     pageErrors = [];
     server = await startServer({
@@ -93,12 +89,12 @@ describe('A chat people enjoy (presence, typing, time, reading comfort, themes, 
     });
   });
 
-  afterEach(async () => {
+  test.afterEach(async () => {
     await Promise.all(contexts.map((context) => context.close()));
     await server?.stop();
   });
 
-  it('keeps the online list current on join, rename and leave', async () => {
+  test('keeps the online list current on join, rename and leave', async () => {
     const ada = await openChat();
     await rename(ada, 'Zed');
     await waitForOnline(ada, 1);
@@ -135,7 +131,7 @@ describe('A chat people enjoy (presence, typing, time, reading comfort, themes, 
     expect(pageErrors).toEqual([]);
   });
 
-  it('shows who is typing on the other page, and hides it again', async () => {
+  test('shows who is typing on the other page, and hides it again', async () => {
     const ada = await openChat();
     const bo = await openChat();
     await rename(ada, 'Ada');
@@ -166,7 +162,7 @@ describe('A chat people enjoy (presence, typing, time, reading comfort, themes, 
     expect(pageErrors).toEqual([]);
   });
 
-  it('groups messages, shows their times and a separator per day', async () => {
+  test('groups messages, shows their times and a separator per day', async () => {
     const ada = await openChat();
     const bo = await openChat();
     await rename(ada, 'Ada');
@@ -240,7 +236,7 @@ describe('A chat people enjoy (presence, typing, time, reading comfort, themes, 
     expect(pageErrors).toEqual([]);
   });
 
-  it('counts unread messages in the title while hidden, and marks where they begin', async () => {
+  test('counts unread messages in the title while hidden, and marks where they begin', async () => {
     const ada = await openChat();
     const bo = await openChat();
     await send(ada, 'Before Bo looks away');
@@ -269,7 +265,7 @@ describe('A chat people enjoy (presence, typing, time, reading comfort, themes, 
     expect(pageErrors).toEqual([]);
   });
 
-  it('offers a "new messages" button when scrolled up, and follows only at the bottom', async () => {
+  test('offers a "new messages" button when scrolled up, and follows only at the bottom', async () => {
     const ada = await openChat();
     const bo = await openChat({ viewport: { width: 1280, height: 600 } });
     for (let i = 1; i <= 30; i += 1) {
@@ -314,7 +310,7 @@ describe('A chat people enjoy (presence, typing, time, reading comfort, themes, 
     expect(pageErrors).toEqual([]);
   });
 
-  it('works with the keyboard alone', async () => {
+  test('works with the keyboard alone', async () => {
     const page = await openChat();
     const other = await openChat();
 
@@ -381,7 +377,7 @@ describe('A chat people enjoy (presence, typing, time, reading comfort, themes, 
     expect(pageErrors).toEqual([]);
   });
 
-  it('passes an axe scan in light and dark themes, and remembers the theme', async () => {
+  test('passes an axe scan in light and dark themes, and remembers the theme', async () => {
     const page = await openChat();
     const bo = await openChat();
     await rename(page, 'Ada');
@@ -418,7 +414,7 @@ describe('A chat people enjoy (presence, typing, time, reading comfort, themes, 
     expect(pageErrors).toEqual([]);
   });
 
-  it('is usable on a 360×740 phone, with the online list in a drawer', async () => {
+  test('is usable on a 360×740 phone, with the online list in a drawer', async () => {
     const other = await openChat();
     await rename(other, 'Ada');
     const phone = await openChat(PHONE);

@@ -2,13 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { expect, test } from '@playwright/test';
 import { type AckOf, ClientEvent } from '@parley/protocol';
 import { type RunningServer, startServer } from '@parley/server/testing';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from '@playwright/test';
 
 import { seriousViolations } from './support/axe.js';
-import { launchChromium, SCREENSHOT_DIR, screenshot } from './support/browser.js';
+import { SCREENSHOT_DIR, screenshot } from './support/browser.js';
 import { send, watchErrors } from './support/chat-page.js';
 import { RawClient } from './support/raw-client.js';
 
@@ -101,7 +101,7 @@ async function inkDifference(page: Page, a?: Buffer, b?: Buffer): Promise<number
   );
 }
 
-describe('Hostile message text cannot break the layout', () => {
+test.describe('Hostile message text cannot break the layout', () => {
   let server: RunningServer;
   let browser: Browser;
   let sender: RawClient;
@@ -168,13 +168,13 @@ describe('Hostile message text cannot break the layout', () => {
       ]),
     );
 
-  beforeAll(async () => {
+  test.beforeAll(async ({ browser: workerBrowser }) => {
     server = await startServer({
       DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-e2e-hostile-')),
       MESSAGE_RATE_PER_SECOND: '100',
       MESSAGE_BURST: '100',
     });
-    browser = await launchChromium();
+    browser = workerBrowser;
     sender = await RawClient.connect(server.url, { batched: true });
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -198,14 +198,13 @@ describe('Hostile message text cannot break the layout', () => {
     await untilOnWebSocket();
   });
 
-  afterAll(async () => {
+  test.afterAll(async () => {
     sender?.close();
     await Promise.all(contexts.map((context) => context.close()));
-    await browser?.close();
     await server?.stop();
   });
 
-  it('a character with 1,900 combining marks paints nothing outside its bubble', async () => {
+  test('a character with 1,900 combining marks paints nothing outside its bubble', async () => {
     await interrupt('The message before');
     const zalgo = await postHostile('hostile-token-zalgo');
     await interrupt('The message after');
@@ -284,7 +283,7 @@ describe('Hostile message text cannot break the layout', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('2,000 newlines show as at most two blank lines', async () => {
+  test('2,000 newlines show as at most two blank lines', async () => {
     await interrupt('Blank lines next');
     const tall = await postHostile('hostile-token-blank-lines');
     await settle();
@@ -293,7 +292,7 @@ describe('Hostile message text cannot break the layout', () => {
     await screenshot(page, 'hostile-blank-lines');
   });
 
-  it('a long message is folded, and Show more / Show less work by keyboard', async () => {
+  test('a long message is folded, and Show more / Show less work by keyboard', async () => {
     await interrupt('A long one next');
     await post(LONG);
     const long = message(LONG_LINES.slice(0, 12).join(' ')).last();
@@ -369,7 +368,7 @@ describe('Hostile message text cannot break the layout', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('direction overrides cannot reorder the text or leak past the message', async () => {
+  test('direction overrides cannot reorder the text or leak past the message', async () => {
     const spoof = await postHostile('hostile-token-spoof');
     const spoofText = spoof.getByTestId('message-text');
     expect(await spoofText.textContent()).not.toMatch(BIDI_CONTROLS);

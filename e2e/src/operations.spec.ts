@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { describe, expect, it } from '@jest/globals';
+import { expect, test } from '@playwright/test';
 import type { ClientToServerEvents, ServerToClientEvents } from '@parley/protocol';
 import { startServer } from '@parley/server/testing';
 import { io, type Socket } from 'socket.io-client';
@@ -10,8 +10,8 @@ import { io, type Socket } from 'socket.io-client';
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** The production build as operators run it: `node apps/server/dist/main.js`. */
-describe('Operating the production build', () => {
-  it('stops gracefully on SIGTERM: clients are told, the store is flushed, a restart has it all', async () => {
+test.describe('Operating the production build', () => {
+  test('stops gracefully on SIGTERM: clients are told, the store is flushed, a restart has it all', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-ops-'));
     const server = await startServer({ DATA_DIR: dataDir });
     const client: Client = io(server.url, { transports: ['websocket'], reconnection: false });
@@ -42,7 +42,7 @@ describe('Operating the production build', () => {
     await again.stop();
   });
 
-  it('refuses to start on a bad setting, naming it', async () => {
+  test('refuses to start on a bad setting, naming it', async () => {
     await expect(startServer({ PORT: 'eighty' })).rejects.toThrow(
       /PORT="eighty": must be a whole number/,
     );

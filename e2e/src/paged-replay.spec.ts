@@ -1,24 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { expect, test } from '@playwright/test';
 import type { AckOf, ClientToServerEvents, ServerToClientEvents } from '@parley/protocol';
 import { type RunningServer, startServer } from '@parley/server/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { io, type Socket } from 'socket.io-client';
 
-import { launchChromium } from './support/browser.js';
 import { openChatPage, send } from './support/chat-page.js';
 
 /**
  * A page that was away while many messages were written gets them back a page of `history` at a
  * time (50 messages a frame): all of them, once each, in order, and live ones after.
  */
-describe('A long resume, replayed in several history frames', () => {
+test.describe('A long resume, replayed in several history frames', () => {
   let server: RunningServer;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   const errors: string[] = [];
 
-  beforeAll(async () => {
-    browser = await launchChromium();
+  test.beforeAll(async ({ browser: workerBrowser }) => {
+    browser = workerBrowser;
     server = await startServer({
       DATA_DIR: ':memory:',
       MESSAGE_RATE_PER_SECOND: '1000',
@@ -27,9 +26,8 @@ describe('A long resume, replayed in several history frames', () => {
     });
   });
 
-  afterAll(async () => {
+  test.afterAll(async () => {
     await Promise.all(contexts.map((context) => context.close()));
-    await browser?.close();
     await server?.stop();
   });
 
@@ -54,7 +52,7 @@ describe('A long resume, replayed in several history frames', () => {
 
   const texts = (page: Page) => page.getByTestId('message-text').allTextContents();
 
-  it('shows every message missed while offline, once, in order, then live ones', async () => {
+  test('shows every message missed while offline, once, in order, then live ones', async () => {
     const page = await openChatPage(browser, server.url, { contexts, errors });
     // History frames that say more follows, over WebSocket or long-polling.
     let continued = 0;
@@ -85,5 +83,5 @@ describe('A long resume, replayed in several history frames', () => {
     expect(await texts(page)).toEqual(['Before the trip', ...missed, 'Back again']);
     // 130 messages: three frames, the first two saying more follows.
     expect(continued).toBe(2);
-  }, 60_000);
+  });
 });

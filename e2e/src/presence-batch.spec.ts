@@ -2,14 +2,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { expect, test } from '@playwright/test';
 import { ClientEvent, ServerEvent } from '@parley/protocol';
 import { type RunningServer, startServer } from '@parley/server/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 
 import { seriousViolations } from './support/axe.js';
 import { openChatPage, rename as askRename } from './support/chat-page.js';
-import { launchChromium, screenshot } from './support/browser.js';
+import { screenshot } from './support/browser.js';
+import { expectSteady } from './support/steady.js';
 import { RawClient } from './support/raw-client.js';
 
 /** A room of this many people is "big" for these tests: its presence comes in batches. */
@@ -26,19 +27,6 @@ interface Person {
 }
 
 const line = ({ id, name }: Person) => `${id} ${name}`;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits until `check` holds (polled), or fails with what `describe` says at the end. */
-async function until(check: () => boolean, describe: () => string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out: ${describe()}`);
-    }
-    await sleep(50);
-  }
-}
-
 /** What a page shows: its online list ("id name" lines, sorted), count, and "and N more" line. */
 async function shownPresence(page: Page): Promise<{ list: string[]; count: string; more: string }> {
   return page.evaluate(() => ({
@@ -55,32 +43,10 @@ async function shownPresence(page: Page): Promise<{ list: string[]; count: strin
 
 /** Waits until the page lists exactly `people` and shows their number as the online count. */
 async function waitForRoster(page: Page, people: readonly Person[], label: string): Promise<void> {
-  const expected = people.map(line).sort();
-  try {
-    await page.waitForFunction(
-      (want) => {
-        const list = Array.from(document.querySelectorAll('[data-testid="online-user"]'))
-          .map(
-            (item) =>
-              `${item.getAttribute('data-user-id') ?? ''} ${item.querySelector('.name')?.textContent?.trim() ?? ''}`,
-          )
-          .sort();
-        const count = document.querySelector('[data-testid="online-count"]')?.textContent?.trim();
-        return (
-          JSON.stringify(list) === JSON.stringify(want) &&
-          count === String(want.length) &&
-          document.querySelector('[data-testid="online-more"]') === null
-        );
-      },
-      expected,
-      { timeout: 10_000 },
-    );
-  } catch {
-    const shown = await shownPresence(page);
-    throw new Error(
-      `${label}: expected ${JSON.stringify(expected)} (${expected.length}), the page shows ${JSON.stringify(shown)}`,
-    );
-  }
+  const list = people.map(line).sort();
+  await expect
+    .poll(() => shownPresence(page), { message: label })
+    .toEqual({ list, count: String(list.length), more: '' });
 }
 
 /** My own entry in a page's online list (the one marked "(you)"). */
@@ -95,11 +61,9 @@ async function me(page: Page): Promise<Person> {
 
 /** Waits until a raw client believes exactly `people` are online. */
 async function seedSees(client: RawClient, people: readonly Person[]): Promise<void> {
-  const expected = JSON.stringify(people.map(line).sort());
-  await until(
-    () => JSON.stringify(client.snapshot()) === expected,
-    () => `the raw client sees ${JSON.stringify(client.snapshot())}, not ${expected}`,
-  );
+  await expect
+    .poll(() => client.snapshot(), { message: 'who the raw client believes is online' })
+    .toEqual(people.map(line).sort());
 }
 
 const asPerson = (client: RawClient): Person => ({ id: client.userId, name: client.username });
@@ -107,7 +71,7 @@ const asPerson = (client: RawClient): Person => ({ id: client.userId, name: clie
 const noticeTexts = (page: Page) =>
   page.getByTestId('notice').evaluateAll((items) => items.map((item) => item.textContent?.trim()));
 
-describe('Presence in a big room: batched, and every page’s online list stays exact', () => {
+test.describe('Presence in a big room: batched, and every page’s online list stays exact', () => {
   let browser: Browser;
   let server: RunningServer | undefined;
   let contexts: BrowserContext[] = [];
@@ -149,15 +113,11 @@ describe('Presence in a big room: batched, and every page’s online list stays 
     expect(answer).toMatchObject({ ok: true });
   }
 
-  beforeAll(async () => {
-    browser = await launchChromium();
+  test.beforeAll(({ browser: workerBrowser }) => {
+    browser = workerBrowser;
   });
 
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  afterEach(async () => {
+  test.afterEach(async () => {
     for (const client of clients) {
       client.close();
     }
@@ -169,7 +129,7 @@ describe('Presence in a big room: batched, and every page’s online list stays 
     pageErrors = [];
   });
 
-  it('converges every list and count through joins, leaves and renames; tutorial clients still get user_joined/user_left', async () => {
+  test('converges every list and count through joins, leaves and renames; tutorial clients still get user_joined/user_left', async () => {
     const { url } = await start();
 
     // A small room first: Ada and Bo hear of each other one by one (with a notice).
@@ -264,10 +224,9 @@ describe('Presence in a big room: batched, and every page’s online list stays 
     await seedSees(seed, everyone);
 
     // Nothing late undoes it: a window later, every view is still the same.
-    await sleep(BATCH_MS * 2);
+    await expectSteady(() => seed.snapshot(), everyone.map(line).sort(), BATCH_MS * 2);
     await waitForRoster(ada, everyone, 'a window later, Ada');
     await waitForRoster(bo, everyone, 'a window later, Bo');
-    expect(seed.snapshot()).toEqual(everyone.map(line).sort());
 
     // The tutorial client heard of each arrival and departure once, the tutorial's way.
     expect(seed.received(ServerEvent.PresenceChanged)).toEqual([]);
@@ -296,7 +255,7 @@ describe('Presence in a big room: batched, and every page’s online list stays 
     expect(pageErrors).toEqual([]);
   });
 
-  it('shows me first in a shortened list, even when my name sorts after the names shown', async () => {
+  test('shows me first in a shortened list, even when my name sorts after the names shown', async () => {
     const { url } = await start({ USER_LIST_LIMIT: '2' });
     const early: RawClient[] = [];
     for (let i = 1; i <= 3; i += 1) {
@@ -319,7 +278,7 @@ describe('Presence in a big room: batched, and every page’s online list stays 
     expect(pageErrors).toEqual([]);
   });
 
-  it('lists the first people by name in a room bigger than user_list, and counts the rest', async () => {
+  test('lists the first people by name in a room bigger than user_list, and counts the rest', async () => {
     const { url } = await start({ USER_LIST_LIMIT: '2' });
     const zeds: RawClient[] = [];
     for (let i = 1; i <= 3; i += 1) {

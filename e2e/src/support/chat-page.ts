@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 
 /** Collects a page's console errors and uncaught exceptions (CSP violations show up here). */
 export function watchErrors(page: Page, errors: string[]): void {
