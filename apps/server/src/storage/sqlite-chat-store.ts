@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 
 import Database from 'better-sqlite3';
 
-import { chatStatements, type NewMessageParams, type Statement } from './chat-statements.js';
+import { chatStatements, type Statement } from './chat-statements.js';
 import {
   type ChatStore,
   type MessagePage,
@@ -61,17 +61,15 @@ const toSession = (row: SessionRow): SessionRecord => ({
   lastSeenAt: row.last_seen_at,
 });
 
-type ParamsOf<S> = S extends Statement<infer Params> ? Params : never;
-
-/** A compiled statement prepared on `db`, run synchronously with named parameters. */
-function prepare<Params extends object, Row = unknown>(
-  db: Database.Database,
-  statement: Statement<Params>,
-) {
-  const prepared = db.prepare<unknown[], Row>(statement.sql);
+/**
+ * A compiled statement prepared on `db`, run synchronously with named parameters. `Row` is the
+ * caller's word for what a row holds, as with better-sqlite3 itself.
+ */
+function prepare<Params extends object>(db: Database.Database, statement: Statement<Params>) {
+  const prepared = db.prepare<unknown[]>(statement.sql);
   return {
-    get: (params: Params): Row | undefined => prepared.get(...statement.bind(params)),
-    all: (params: Params): Row[] => prepared.all(...statement.bind(params)),
+    get: <Row>(params: Params) => prepared.get(...statement.bind(params)) as Row | undefined,
+    all: <Row>(params: Params) => prepared.all(...statement.bind(params)) as Row[],
     run: (params: Params): Database.RunResult => prepared.run(...statement.bind(params)),
   };
 }
@@ -137,41 +135,31 @@ export class SqliteChatStore implements ChatStore {
       this.checkpointer.unref();
     }
     const statements = chatStatements('sqlite');
+    const prepared = <Params extends object>(statement: Statement<Params>) =>
+      prepare(this.db, statement);
     this.statements = {
-      insertMessage: prepare<NewMessageParams, { seq: number }>(this.db, statements.insertMessage),
-      markUsed: prepare(this.db, statements.markUsed),
-      messageById: prepare<{ room: string; seq: number }, MessageRow>(
-        this.db,
-        statements.messageById,
-      ),
-      edit: prepare(this.db, statements.edit),
-      delete: prepare(this.db, statements.delete),
-      changed: prepare<ParamsOf<typeof statements.changed>, MessageRow>(
-        this.db,
-        statements.changed,
-      ),
-      messageByClientId: prepare<ParamsOf<typeof statements.messageByClientId>, MessageRow>(
-        this.db,
-        statements.messageByClientId,
-      ),
-      latest: prepare<ParamsOf<typeof statements.latest>, MessageRow>(this.db, statements.latest),
-      before: prepare<ParamsOf<typeof statements.before>, MessageRow>(this.db, statements.before),
-      after: prepare<ParamsOf<typeof statements.after>, MessageRow>(this.db, statements.after),
-      insertSession: prepare(this.db, statements.insertSession),
-      sessionByToken: prepare<ParamsOf<typeof statements.sessionByToken>, SessionRow>(
-        this.db,
-        statements.sessionByToken,
-      ),
-      updateIdentity: prepare(this.db, statements.updateIdentity),
-      deleteUnseen: prepare(this.db, statements.deleteUnseen),
-      deleteSilent: prepare(this.db, statements.deleteSilent),
-      touch: prepare(this.db, statements.touch),
+      insertMessage: prepared(statements.insertMessage),
+      markUsed: prepared(statements.markUsed),
+      messageById: prepared(statements.messageById),
+      edit: prepared(statements.edit),
+      delete: prepared(statements.delete),
+      changed: prepared(statements.changed),
+      messageByClientId: prepared(statements.messageByClientId),
+      latest: prepared(statements.latest),
+      before: prepared(statements.before),
+      after: prepared(statements.after),
+      insertSession: prepared(statements.insertSession),
+      sessionByToken: prepared(statements.sessionByToken),
+      updateIdentity: prepared(statements.updateIdentity),
+      deleteUnseen: prepared(statements.deleteUnseen),
+      deleteSilent: prepared(statements.deleteSilent),
+      touch: prepared(statements.touch),
     };
   }
 
   appendMessage(input: NewStoredMessage): Promise<{ message: StoredMessage; duplicate: boolean }> {
     if (input.clientId !== null) {
-      const existing = this.statements.messageByClientId.get({
+      const existing = this.statements.messageByClientId.get<MessageRow>({
         sessionId: input.sessionId,
         room: input.room,
         clientId: input.clientId,
@@ -180,7 +168,7 @@ export class SqliteChatStore implements ChatStore {
         return Promise.resolve({ message: toMessage(existing), duplicate: true });
       }
     }
-    const inserted = this.statements.insertMessage.get({
+    const inserted = this.statements.insertMessage.get<{ seq: number }>({
       ...input,
       mentions: JSON.stringify(input.mentions),
     });
@@ -199,7 +187,7 @@ export class SqliteChatStore implements ChatStore {
   }
 
   getMessage(room: string, id: number): Promise<StoredMessage | undefined> {
-    const row = this.statements.messageById.get({ room, seq: id });
+    const row = this.statements.messageById.get<MessageRow>({ room, seq: id });
     return Promise.resolve(row ? toMessage(row) : undefined);
   }
 
@@ -228,17 +216,17 @@ export class SqliteChatStore implements ChatStore {
   }
 
   latestMessages(room: string, limit: number): Promise<MessagePage> {
-    const rows = this.statements.latest.all({ room, limit: limit + 1 });
+    const rows = this.statements.latest.all<MessageRow>({ room, limit: limit + 1 });
     return Promise.resolve(pageOf(rows.reverse(), limit, 'older', toMessage));
   }
 
   messagesBefore(room: string, beforeId: number, limit: number): Promise<MessagePage> {
-    const rows = this.statements.before.all({ room, seq: beforeId, limit: limit + 1 });
+    const rows = this.statements.before.all<MessageRow>({ room, seq: beforeId, limit: limit + 1 });
     return Promise.resolve(pageOf(rows.reverse(), limit, 'older', toMessage));
   }
 
   messagesAfter(room: string, afterId: number, limit: number): Promise<MessagePage> {
-    const rows = this.statements.after.all({ room, seq: afterId, limit: limit + 1 });
+    const rows = this.statements.after.all<MessageRow>({ room, seq: afterId, limit: limit + 1 });
     return Promise.resolve(pageOf(rows, limit, 'newer', toMessage));
   }
 
@@ -248,7 +236,7 @@ export class SqliteChatStore implements ChatStore {
     uptoId: number,
     limit: number,
   ): Promise<StoredMessage[]> {
-    const rows = this.statements.changed.all({ room, sinceTs, uptoId, limit });
+    const rows = this.statements.changed.all<MessageRow>({ room, sinceTs, uptoId, limit });
     return Promise.resolve(rows.reverse().map(toMessage));
   }
 
@@ -259,7 +247,7 @@ export class SqliteChatStore implements ChatStore {
   }
 
   findSession(tokenHash: string, seenAfter: number): Promise<SessionRecord | undefined> {
-    const row = this.statements.sessionByToken.get({ tokenHash, seenAfter });
+    const row = this.statements.sessionByToken.get<SessionRow>({ tokenHash, seenAfter });
     return Promise.resolve(row ? toSession(row) : undefined);
   }
 
