@@ -256,11 +256,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       return;
     }
     const limited = await this.limit(socket, 'typing');
-    // A stop is honoured even over the limit (it relays only after a relayed start, so it cannot
-    // amplify), or listeners would show a ghost typist.
-    if (!limited || !parsed.data.is_typing) {
-      this.relayTyping(socket, parsed.data.is_typing);
-    }
+    this.relayTyping(socket, parsed.data.is_typing, limited !== undefined);
     if (limited) {
       this.metrics.refusals.inc({ code: limited.error });
       ack?.(limited);
@@ -268,8 +264,8 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     }
   }
 
-  private relayTyping(socket: ChatSocket, isTyping: boolean): void {
-    const relay = this.presence.typing(socket.id, isTyping);
+  private relayTyping(socket: ChatSocket, isTyping: boolean, overLimit = false): void {
+    const relay = this.presence.typing(socket.id, isTyping, overLimit);
     if (relay) {
       this.emit([relay]);
     }

@@ -166,6 +166,13 @@ describe(PresenceService.name, () => {
       expect(sut.typing('a1', true)).toBeUndefined();
     });
 
+    it('over the rate limit, drops a start but still relays a stop', () => {
+      arrive('a1', identity('s1', 'Alice'));
+      expect(sut.typing('a1', true, true)).toBeUndefined();
+      expect(sut.typing('a1', true)).toBeDefined();
+      expect(sut.typing('a1', false, true)).toMatchObject({ payload: { is_typing: false } });
+    });
+
     it('in a big room, tells the newcomer at once and the others once per window', async () => {
       // The threshold is 3: the third person's join is the first one batched.
       for (const n of [1, 2]) {

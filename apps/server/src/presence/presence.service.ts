@@ -215,8 +215,13 @@ export class PresenceService implements OnModuleDestroy {
   /**
    * The session of `socketId` started or stopped typing: the `user_typing` to relay now, to the
    * room but the typist's own tabs, if any (see `UsersService.setTyping` for the throttle).
+   * `overLimit`: the typist is over its rate limit. A stop is honoured all the same (it relays
+   * only after a relayed start, so it cannot amplify), or listeners would show a ghost typist.
    */
-  typing(socketId: string, isTyping: boolean): Emission | undefined {
+  typing(socketId: string, isTyping: boolean, overLimit = false): Emission | undefined {
+    if (overLimit && isTyping) {
+      return undefined;
+    }
     const user = this.users.setTyping(socketId, isTyping);
     return user && typingEmission(user, isTyping);
   }
