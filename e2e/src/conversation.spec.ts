@@ -256,7 +256,13 @@ test.describe('Conversation: formatting, edits and deletes, rooms, mentions', ()
     expect(pageErrors).toEqual([]);
   });
 
-  test('keeps rooms apart by URL: messages, people and typing never leak', async () => {
+  /** The entries of a page's online list. */
+  const online = (page: Page) =>
+    page
+      .getByTestId('online-user')
+      .evaluateAll((items) => items.map((item) => item.textContent ?? ''));
+
+  test('keeps people and typing in the room of the URL (its name in any case)', async () => {
     const ada = await openChat('/r/games');
     const bo = await openChat('/r/Games');
     const cy = await openChat('/r/music');
@@ -271,13 +277,7 @@ test.describe('Conversation: formatting, edits and deletes, rooms, mentions', ()
     expect(await cy.title()).toBe('music · Parley');
 
     // People: each room lists its own.
-    const online = (page: Page) =>
-      page
-        .getByTestId('online-user')
-        .evaluateAll((items) => items.map((item) => item.textContent ?? ''));
-    await ada.waitForFunction(
-      () => document.querySelectorAll('[data-testid="online-user"]').length === 2,
-    );
+    await expect(ada.getByTestId('online-user')).toHaveCount(2);
     expect((await online(ada)).join(' ')).toContain('Bo');
     expect((await online(ada)).join(' ')).not.toContain('Cy');
     expect(await online(cy)).toHaveLength(1);
@@ -286,37 +286,48 @@ test.describe('Conversation: formatting, edits and deletes, rooms, mentions', ()
     await ada.getByTestId('composer-input').fill('typing in games');
     await bo.getByText('Ada is typing').waitFor();
     await expectSteady(() => cy.getByText('is typing').count(), 0, 500);
+    expect(pageErrors).toEqual([]);
+  });
 
-    // Messages stay in their room.
-    await send(ada, 'For the games room only');
-    await send(cy, 'Music room talk');
-    await message(bo, 'For the games room only').waitFor();
-    await message(cy, 'Music room talk').waitFor();
-    await expectSteady(() => bo.getByText('Music room talk').count(), 0, 300);
-    expect(await cy.getByText('For the games room only').count()).toBe(0);
+  test('keeps messages and history in their room; the room form refuses a bad name and moves', async () => {
+    const ada = await openChat('/r/cards');
+    const bo = await openChat('/r/Cards');
+    const cy = await openChat('/r/jazz');
+
+    await send(ada, 'For the cards room only');
+    await send(cy, 'Jazz room talk');
+    await message(bo, 'For the cards room only').waitFor();
+    await message(cy, 'Jazz room talk').waitFor();
+    await expectSteady(() => bo.getByText('Jazz room talk').count(), 0, 300);
+    expect(await cy.getByText('For the cards room only').count()).toBe(0);
     await screenshot(bo, 'conversation-rooms-games');
     await screenshot(cy, 'conversation-rooms-music');
 
     // A reload keeps the room; history is the room's own.
     await cy.reload();
-    await message(cy, 'Music room talk').waitFor();
-    expect(await cy.getByText('For the games room only').count()).toBe(0);
+    await message(cy, 'Jazz room talk').waitFor();
+    expect(await cy.getByText('For the cards room only').count()).toBe(0);
 
     // Going to another room from the form: a bad name is refused, a good one navigates.
     await cy.getByTestId('room-input').fill('no spaces!');
     await cy.getByTestId('room-input').press('Enter');
     await cy.getByTestId('room-input-error').waitFor();
-    expect(cy.url()).toMatch(/\/r\/music$/);
-    await cy.getByTestId('room-input').fill('Games');
-    await Promise.all([cy.waitForURL(/\/r\/games$/), cy.getByTestId('room-input').press('Enter')]);
-    await message(cy, 'For the games room only').waitFor();
-    expect(await cy.getByText('Music room talk').count()).toBe(0);
-    expect(await cy.title()).toBe('games · Parley');
+    expect(cy.url()).toMatch(/\/r\/jazz$/);
+    await cy.getByTestId('room-input').fill('Cards');
+    await Promise.all([cy.waitForURL(/\/r\/cards$/), cy.getByTestId('room-input').press('Enter')]);
+    await message(cy, 'For the cards room only').waitFor();
+    expect(await cy.getByText('Jazz room talk').count()).toBe(0);
+    expect(await cy.title()).toBe('cards · Parley');
+    expect(pageErrors).toEqual([]);
+  });
 
-    // A message queued offline in one room is never sent into another.
+  test('never sends a message queued offline in one room into another; back in its room it goes out once', async () => {
+    const ada = await openChat('/r/darts');
+    const bo = await openChat('/r/darts');
+
     await bo.context().setOffline(true);
     await bo.locator('[data-testid="connection-status"]:not([data-state="connected"])').waitFor();
-    await send(bo, 'Queued in games while offline');
+    await send(bo, 'Queued in darts while offline');
     await bo.locator('[data-testid="message"][data-status="pending"]').waitFor();
     // Back online, but the socket stays refused until the page is in another room.
     await bo.context().route('**/socket.io/**', (route) => route.abort());
@@ -325,22 +336,27 @@ test.describe('Conversation: formatting, edits and deletes, rooms, mentions', ()
     await bo.context().unroute('**/socket.io/**');
     await bo.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
     expect(await bo.getByTestId('room-name').textContent()).toContain('quiet');
-    await expectSteady(() => bo.getByText('Queued in games while offline').count(), 0, 500);
-    expect(await ada.getByText('Queued in games while offline').count()).toBe(0);
-    const stored = await bo.evaluate(() => localStorage.getItem('parley.outbox.games') ?? '');
-    expect(stored).toContain('Queued in games while offline');
+    await expectSteady(() => bo.getByText('Queued in darts while offline').count(), 0, 500);
+    expect(await ada.getByText('Queued in darts while offline').count()).toBe(0);
+    const stored = await bo.evaluate(() => localStorage.getItem('parley.outbox.darts') ?? '');
+    expect(stored).toContain('Queued in darts while offline');
     // The refused socket requests above are logged as failed loads: expected, not a fault.
     forgetFailedLoads();
-    // Back in games it goes out, once.
-    await bo.goto(new URL('/r/games', server.url).href);
-    await message(ada, 'Queued in games while offline').waitFor();
-    await expectSteady(() => ada.getByText('Queued in games while offline').count(), 1, 300);
+    // Back in darts it goes out, once.
+    await bo.goto(new URL('/r/darts', server.url).href);
+    await message(ada, 'Queued in darts while offline').waitFor();
+    await expectSteady(() => ada.getByText('Queued in darts while offline').count(), 1, 300);
+    expect(pageErrors).toEqual([]);
+  });
 
-    // The lobby is the default and keeps its plain title.
+  test("makes the lobby the default room, with the plain title and none of the rooms' messages", async () => {
+    const games = await openChat('/r/pool');
+    await send(games, 'For the pool room only');
+    await message(games, 'For the pool room only').waitFor();
     const lobby = await openChat('/');
     expect(await lobby.getByTestId('room-name').textContent()).toContain('lobby');
     expect(await lobby.title()).toBe('Parley');
-    expect(await lobby.getByText('For the games room only').count()).toBe(0);
+    expect(await lobby.getByText('For the pool room only').count()).toBe(0);
     expect(pageErrors).toEqual([]);
   });
 
