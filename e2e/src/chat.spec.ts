@@ -34,7 +34,7 @@ test.describe('Parley in a real browser (production build)', () => {
     await server?.stop();
   });
 
-  test('two people chat: names, avatars, renames and leaving show on both pages', async () => {
+  test('two people get distinct names; a message shows on both pages with its author and avatar', async () => {
     const ada = await openChat();
     const bo = await openChat();
     const adaName = await myName(ada);
@@ -68,7 +68,13 @@ test.describe('Parley in a real browser (production build)', () => {
       (img: HTMLImageElement) => img.complete && img.naturalWidth > 0,
     );
     expect(loaded).toBe(true);
+    // The strict Content-Security-Policy held: nothing was blocked, nothing threw.
+    expect(pageErrors).toEqual([]);
+  });
 
+  test('Shift+Enter makes a new line; an empty message is never sent', async () => {
+    const ada = await openChat();
+    const bo = await openChat();
     // Shift+Enter makes a new line instead of sending.
     const input = bo.getByTestId('composer-input');
     await input.fill('first line');
@@ -81,6 +87,21 @@ test.describe('Parley in a real browser (production build)', () => {
       'first line\nsecond line',
     );
 
+    // An empty message is never sent.
+    const before = await ada.getByTestId('message').count();
+    await send(bo, '   ');
+    await send(bo, 'after the blank one');
+    await ada.getByTestId('message').filter({ hasText: 'after the blank one' }).waitFor();
+    expect(await ada.getByTestId('message').count()).toBe(before + 1);
+    // The strict Content-Security-Policy held: nothing was blocked, nothing threw.
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('a rename shows on both pages and on later messages; a taken name is refused quietly', async () => {
+    const ada = await openChat();
+    const bo = await openChat();
+    const adaName = await myName(ada);
+    const boName = await myName(bo);
     // A rename shows as a notice on both pages, and later messages carry the new name.
     await rename(ada, 'Ada');
     await notices(ada, 'renamed')
@@ -105,18 +126,17 @@ test.describe('Parley in a real browser (production build)', () => {
     expect(await myName(bo)).toBe(boName);
     expect(await notices(ada, 'renamed').count()).toBe(1);
     await bo.getByTestId('rename-input').press('Escape');
+    // The strict Content-Security-Policy held: nothing was blocked, nothing threw.
+    expect(pageErrors).toEqual([]);
+  });
 
-    // An empty message is never sent.
-    const before = await ada.getByTestId('message').count();
-    await send(bo, '   ');
-    await send(bo, 'after the blank one');
-    await ada.getByTestId('message').filter({ hasText: 'after the blank one' }).waitFor();
-    expect(await ada.getByTestId('message').count()).toBe(before + 1);
-
+  test('leaving shows on the other page after the presence grace', async () => {
+    const ada = await openChat();
+    const bo = await openChat();
+    const boName = await myName(bo);
     // Leaving shows on the other page (after the presence grace period).
-    await contexts[1]?.close();
+    await bo.context().close();
     await notices(ada, 'left').filter({ hasText: boName }).waitFor({ timeout: 15_000 });
-
     // The strict Content-Security-Policy held: nothing was blocked, nothing threw.
     expect(pageErrors).toEqual([]);
   });
