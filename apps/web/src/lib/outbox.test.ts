@@ -121,6 +121,30 @@ describe('ChatClient requests', () => {
     expect(chat.outbox.unsent[0]?.username).toBe('Ada');
   });
 
+  it('renames: a broadcast before the ack renames me too; others’ renames are notices', async () => {
+    const { chat, socket, join } = chatFixture();
+    join([wireMessage(1)]);
+    const renaming = chat.rename('Ada');
+    const request = socket.next('update_username');
+    socket.fire('username_updated', { old_username: 'Me', new_username: 'Ada' });
+    expect(chat.username).toBe('Ada');
+    request.answer({ ok: true, username: 'Ada' });
+    expect(await renaming).toEqual({ ok: true, username: 'Ada' });
+    socket.fire('username_updated', { old_username: 'Bo', new_username: 'Cy' });
+    expect(chat.username).toBe('Ada');
+    expect(
+      chat.timeline.notices.map((notice) => [
+        notice.kind,
+        notice.text,
+        notice.mine,
+        notice.afterId,
+      ]),
+    ).toEqual([
+      ['renamed', 'Me is now Ada', true, 1],
+      ['renamed', 'Bo is now Cy', false, 1],
+    ]);
+  });
+
   it('refuses a request while offline, and reports a timeout', async () => {
     const { chat, socket, join } = chatFixture();
     expect(await chat.deleteMessage(1)).toMatchObject({ ok: false, error: 'not_connected' });
