@@ -68,6 +68,14 @@ export interface NoticeItem {
 
 export type TimelineItem = MessageItem | NoticeItem;
 
+/** A `history` frame, as far as the timeline reads it. */
+export interface HistoryFrame {
+  messages?: unknown;
+  has_more?: unknown;
+  truncated?: unknown;
+  more_follows?: unknown;
+}
+
 /** A stored message as read from the wire (`new_message`, `history`, `load_history`). */
 export interface WireMessage {
   id: number;
@@ -181,6 +189,56 @@ export function mergeById(
   }
   const merged = Array.from(byId.values()).sort((a, b) => a.id - b.id);
   return { merged, added };
+}
+
+/**
+ * A stored message with an edit applied: none to a deleted message or over a newer edit.
+ * `mentions` undefined keeps the ones known (the server re-derives them from the new text).
+ */
+export function withEdit(
+  item: ConfirmedMessage,
+  message: string,
+  editedTs: number,
+  mentions: unknown,
+): ConfirmedMessage {
+  if (item.deleted || (item.editedTs !== null && item.editedTs > editedTs)) {
+    return item;
+  }
+  return {
+    ...item,
+    text: message,
+    editedTs,
+    mentions: Array.isArray(mentions)
+      ? mentions.filter((entry): entry is string => typeof entry === 'string')
+      : item.mentions,
+  };
+}
+
+/** The newest `limit` messages and notices, in display order's terms. */
+export function keepNewest(
+  messages: readonly ConfirmedMessage[],
+  notices: readonly NoticeItem[],
+  limit: number,
+): { messages: ConfirmedMessage[]; notices: NoticeItem[] } {
+  const ordered = buildTimeline(messages, notices, []);
+  const kept = new Set(ordered.slice(-limit).map((item) => item.key));
+  return {
+    messages: messages.filter((message) => kept.has(message.key)),
+    notices: notices.filter((notice) => kept.has(notice.key)),
+  };
+}
+
+/** Notices heard before a history (`floating`) moved after its last message, `lastId`. */
+export function placeAfter(
+  notices: readonly NoticeItem[],
+  floating: ReadonlySet<string>,
+  lastId: number,
+): NoticeItem[] {
+  return sortNotices(
+    notices.map((notice) =>
+      floating.has(notice.key) && notice.afterId < lastId ? { ...notice, afterId: lastId } : notice,
+    ),
+  );
 }
 
 /** Notices in display order: by the message they follow, then as they happened. */

@@ -1,19 +1,20 @@
-import { ClientEvent, HISTORY_PAGE_SIZE, type AckError } from '@parley/protocol';
-
 import type { Connection } from './connection.svelte';
+import { requestOlderPage } from './older-page';
 import {
   buildTimeline,
+  keepNewest,
   mergeById,
   readWireMessages,
-  sortNotices,
+  placeAfter,
   type ConfirmedMessage,
+  type HistoryFrame,
   type MessageItem,
   type NoticeItem,
   type NoticeKind,
   type TimelineItem,
   type WireMessage,
+  withEdit,
 } from './timeline-items';
-import { ACK_TIMEOUT_MS, isRateLimited, readAck, retryAfterMs } from './wire';
 
 /**
  * How many messages and notices are kept while the reader follows the conversation; older ones
@@ -40,14 +41,6 @@ export interface TimelineDeps {
   nextSeq: () => number;
   safeAvatar: (url: unknown) => string;
   now?: () => number;
-}
-
-/** A `history` frame, as far as the timeline reads it. */
-export interface HistoryFrame {
-  messages?: unknown;
-  has_more?: unknown;
-  truncated?: unknown;
-  more_follows?: unknown;
 }
 
 /**
@@ -152,13 +145,7 @@ export class Timeline {
     // Notices heard on this connection before its history happened after all of it.
     const lastId = page.reduce((max, message) => Math.max(max, message.id), 0);
     if (this.#floating.size > 0) {
-      this.#notices = sortNotices(
-        this.#notices.map((notice) =>
-          this.#floating.has(notice.key) && notice.afterId < lastId
-            ? { ...notice, afterId: lastId }
-            : notice,
-        ),
-      );
+      this.#notices = placeAfter(this.#notices, this.#floating, lastId);
       this.#floating.clear();
     }
     this.#confirmedId = Math.max(truncated ? 0 : this.#confirmedId, this.messages.at(-1)?.id ?? 0);
@@ -250,19 +237,7 @@ export class Timeline {
       return;
     }
     const ts = typeof editedTs === 'number' && Number.isFinite(editedTs) ? editedTs : this.#now();
-    this.#update(id, (item) =>
-      item.deleted || (item.editedTs !== null && item.editedTs > ts)
-        ? item
-        : {
-            ...item,
-            text: message,
-            editedTs: ts,
-            // The server re-derives mentions from the new text.
-            mentions: Array.isArray(mentions)
-              ? mentions.filter((entry): entry is string => typeof entry === 'string')
-              : item.mentions,
-          },
-    );
+    this.#update(id, (item) => withEdit(item, message, ts, mentions));
   }
 
   deleted(id: unknown): void {
@@ -338,24 +313,9 @@ export class Timeline {
     this.loadingOlder = true;
     this.olderError = '';
     try {
-      let result: { ok: true; messages: unknown; has_more: unknown } | AckError;
-      for (;;) {
-        const answer: unknown = await socket
-          .timeout(ACK_TIMEOUT_MS)
-          .emitWithAck(ClientEvent.LoadHistory, { before: oldest.id, limit: HISTORY_PAGE_SIZE });
-        if (epoch !== this.#epoch) {
-          return;
-        }
-        result = readAck<{ ok: true; messages: unknown; has_more: unknown }>(answer);
-        if (result.ok || !isRateLimited(result)) {
-          break;
-        }
-        // Scrolling back faster than the server allows: the page comes a moment later.
-        const wait = retryAfterMs(result);
-        await new Promise((resolve) => setTimeout(resolve, wait));
-        if (epoch !== this.#epoch || !socket.connected) {
-          return;
-        }
+      const result = await requestOlderPage(socket, oldest.id, () => epoch !== this.#epoch);
+      if (!result) {
+        return;
       }
       if (!result.ok) {
         this.olderError = result.message;
@@ -422,16 +382,13 @@ export class Timeline {
     if (!this.#following || this.messages.length + this.#notices.length <= TIMELINE_LIMIT) {
       return;
     }
-    const ordered = buildTimeline(this.messages, this.#notices, []);
-    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never shown
-    const kept = new Set(ordered.slice(-TIMELINE_LIMIT).map((item) => item.key));
-    const messages = this.messages.filter((message) => kept.has(message.key));
+    const { messages, notices } = keepNewest(this.messages, this.#notices, TIMELINE_LIMIT);
     if (messages.length < this.messages.length) {
       // They are still on the server: paging back brings them again.
       this.hasMore = true;
     }
     this.messages = messages;
-    this.#notices = this.#notices.filter((notice) => kept.has(notice.key));
+    this.#notices = notices;
     this.gap = false;
     this.#epoch += 1;
   }
