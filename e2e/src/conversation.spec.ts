@@ -446,9 +446,26 @@ test.describe('Conversation: formatting, edits and deletes, rooms, mentions', ()
     await bo.waitForFunction(() => document.title === 'mentions · Parley');
     await screenshot(bo, 'conversation-mention');
 
-    // Typing `@` suggests the others online: arrow keys and Enter (or Tab) complete a name.
+    // A mention while visible raises no notification; Ada never opted in, so she gets none.
+    await send(cy, 'Visible @Bo');
+    await message(bo, 'Visible @Bo').waitFor();
+    const after = await bo.evaluate(
+      () => (window as unknown as { shownNotifications: unknown[] }).shownNotifications.length,
+    );
+    expect(after).toBe(1);
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('typing @ suggests the others online; arrow keys and Enter (or Tab) complete a name', async () => {
+    const ada = await openChat('/r/suggestions');
+    const bo = await openChat('/r/suggestions');
+    const cy = await openChat('/r/suggestions');
+    await rename(ada, 'Ada');
+    await rename(bo, 'Bo');
+    await rename(cy, 'Cy');
+    await expect(cy.getByTestId('online-user')).toHaveCount(3);
+
     const input = cy.getByTestId('composer-input');
-    await input.fill('');
     await input.pressSequentially('Hi @');
     const list = cy.getByTestId('mention-suggestions');
     await list.waitFor();
@@ -468,13 +485,6 @@ test.describe('Conversation: formatting, edits and deletes, rooms, mentions', ()
     expect(await list.count()).toBe(0);
     await input.fill('');
 
-    // A mention while visible raises no notification; Ada never opted in, so she gets none.
-    await send(cy, 'Visible @Bo');
-    await message(bo, 'Visible @Bo').waitFor();
-    const after = await bo.evaluate(
-      () => (window as unknown as { shownNotifications: unknown[] }).shownNotifications.length,
-    );
-    expect(after).toBe(1);
     expect(pageErrors).toEqual([]);
   });
 });
