@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { chatFixture } from './testing/chat-fixture';
-import { wireMessage } from './testing/fake-socket';
+import { settle, wireMessage } from './testing/fake-socket';
 import { TIMELINE_LIMIT } from './timeline.svelte';
 
 const ids = (chat: ReturnType<typeof chatFixture>['chat']) =>
@@ -84,6 +84,32 @@ describe('Timeline', () => {
     await loading;
     expect(ids(chat)).toEqual([49, 50, 51, 52]);
     expect(chat.timeline.hasMore).toBe(false);
+  });
+
+  it('pages back through a rate limit: the same page is asked again once allowed', async () => {
+    vi.useFakeTimers();
+    try {
+      const { chat, socket, join } = chatFixture();
+      join([wireMessage(51)], { has_more: true });
+      const loading = chat.timeline.loadOlder();
+      socket.next('load_history').answer({
+        ok: false,
+        error: 'rate_limited',
+        message: 'Slow down.',
+        retry_after: 1000,
+      });
+      await settle();
+      expect(socket.requests).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1000);
+      const again = socket.next('load_history');
+      expect(again.payload).toMatchObject({ before: 51 });
+      again.answer({ ok: true, messages: [wireMessage(50)], has_more: false });
+      await loading;
+      expect(ids(chat)).toEqual([50, 51]);
+      expect(chat.timeline.olderError).toBe('');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
