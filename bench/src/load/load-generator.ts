@@ -5,6 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 
 import { FrameReader } from './frame-reader.js';
+import { pace } from './pace.js';
+import type { ConnectOptions, ConnectResult, RunOptions, RunResult } from './load-results.js';
+import { useSharedReadBuffer } from './shared-read-buffer.js';
 import { Histogram } from './histogram.js';
 import { coreBusyPct, cpuCoreTicks, cpuSeconds, ownCpuSeconds } from './proc.js';
 import {
@@ -14,6 +17,7 @@ import {
   CHAR_2,
   CHAR_3,
   CHAR_4,
+  connectErrorCode,
   isNewMessage,
   joinFrame,
   MESSAGE_MARKER,
@@ -24,44 +28,9 @@ import {
   SOCKET_IO_PATH,
 } from './wire.js';
 
+export type { ConnectOptions, ConnectResult, RunOptions, RunResult } from './load-results.js';
+
 const OK_TRUE = Buffer.from('"ok":true');
-
-/**
- * Every connection's reads land here (one read is handled before the next starts). A read is
- * at most this long, as with Node's own 64 KiB read buffers.
- */
-const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-
-/**
- * Switches a connected socket to Node's `onread` mode (`net.connect({ onread })`, which ws's
- * handshake cannot use): each read fills `SHARED_READ_BUFFER` and calls `onRead`, without the
- * Buffer, the stream bookkeeping and the 'data' event of a normal read. At 100,000 reads/s that
- * is a third of the load generator's JavaScript time. The switch uses net.Socket's internal
- * fields (Node 12+); if they are not found, the socket keeps its 'data' events.
- */
-function useSharedReadBuffer(
-  socket: Socket,
-  onRead: (size: number, buffer: Buffer) => void,
-): boolean {
-  const fields = new Map(
-    Object.getOwnPropertySymbols(socket).map((symbol) => [symbol.description, symbol]),
-  );
-  const buffer = fields.get('kBuffer');
-  const callback = fields.get('kBufferCb');
-  const handle = (socket as unknown as { _handle?: { useUserBuffer?: (buffer: Buffer) => void } })
-    ._handle;
-  if (!buffer || !callback || !fields.has('kBufferGen') || !handle?.useUserBuffer) {
-    return false;
-  }
-  const fieldsOf = socket as unknown as Record<symbol, unknown>;
-  if (fieldsOf[buffer] !== null || fieldsOf[callback] !== null) {
-    return false;
-  }
-  fieldsOf[buffer] = SHARED_READ_BUFFER;
-  fieldsOf[callback] = onRead;
-  handle.useUserBuffer(SHARED_READ_BUFFER);
-  return true;
-}
 
 const enum State {
   Connecting,
@@ -75,85 +44,6 @@ interface Connection {
   startedAt: number;
   /** Called once, when the connection joins the namespace or fails to. */
   settle: ((failure: string | undefined) => void) | undefined;
-}
-
-export interface ConnectOptions {
-  clients: number;
-  /** Most handshakes in flight at once. */
-  concurrency: number;
-  /** Give up (and close whatever is still connecting) after this long. */
-  deadlineMs: number;
-}
-
-export interface ConnectResult {
-  requested: number;
-  connected: number;
-  failed: number;
-  /** Still connecting when the deadline passed (closed then). */
-  timedOut: number;
-  /** Why connections failed, with counts (connect_error codes, socket errors). */
-  failures: Map<string, number>;
-  /** From the first handshake until the last one settled (or the deadline). */
-  seconds: number;
-  /** Each connection: from `new WebSocket` until the namespace's `40` arrived. */
-  connectMs: { p50: number; p99: number; max: number };
-}
-
-export interface RunOptions {
-  /** Messages per second, all senders together. */
-  rate: number;
-  /** Unmeasured sending at the same rate, right before the window. */
-  warmupS: number;
-  durationS: number;
-  senders: number;
-  /** After the sending window, wait at most this long for the remaining deliveries. */
-  drainMs: number;
-  serverPid: number;
-  /** The cores the server and this process are pinned to. */
-  serverCore: number;
-  loadCore: number;
-}
-
-export interface RunResult {
-  rate: number;
-  warmupS: number;
-  durationS: number;
-  senders: number;
-  /** Clients connected when the window opened (everyone is a recipient, senders included). */
-  clients: number;
-  sent: number;
-  /** Sends that found their sender disconnected. */
-  unsent: number;
-  expected: number;
-  received: number;
-  /** Deliveries that arrived during the sending window. */
-  receivedInWindow: number;
-  windowSeconds: number;
-  offeredPerSecond: number;
-  deliveredPerSecond: number;
-  /** Every frame received during the window (deliveries, presence, pings, acks), per second. */
-  framesPerSecond: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
-  missing: number;
-  missingPct: number;
-  /** Deliveries beyond the expected count for their message (should be 0). */
-  duplicates: number;
-  /** Deliveries of an earlier run's messages that arrived during this one (a backlog). */
-  late: number;
-  drained: boolean;
-  drainMs: number;
-  acksOk: number;
-  acksRefused: number;
-  refusals: Map<string, number>;
-  ackMs: { p50: number; p99: number };
-  /** Clients that went away during the run. */
-  disconnects: number;
-  serverCpuPct: number;
-  serverCpuUsPerDelivery: number;
-  loadCpuPct: number;
-  /** How busy each core was during the window, everything included (softirq too). */
-  serverCoreBusyPct: number;
-  loadCoreBusyPct: number;
 }
 
 /**
@@ -437,31 +327,6 @@ export class LoadGenerator {
   }
 
   /**
-   * Calls `send(i)` for i = 0, 1, … at `rate` per second for `durationS` seconds, drift-free:
-   * every tick sends whatever the schedule says is due by then. Resolves when all are sent.
-   */
-  private pace(rate: number, durationS: number, send: (i: number) => void): Promise<void> {
-    const total = Math.round(rate * durationS);
-    const started = performance.now();
-    let sent = 0;
-    return new Promise<void>((resolve) => {
-      const tick = () => {
-        const elapsed = (performance.now() - started) / 1000;
-        const due = elapsed >= durationS ? total : Math.min(total, Math.round(rate * elapsed));
-        while (sent < due) {
-          send(sent++);
-        }
-        if (sent >= total) {
-          clearInterval(timer);
-          resolve();
-        }
-      };
-      const timer = setInterval(tick, 1);
-      tick();
-    });
-  }
-
-  /**
    * Sends `rate` messages per second for `warmupS` seconds, unmeasured, then for `durationS`
    * seconds, measured, round-robin over the first `senders` connected clients; then waits for
    * the deliveries still on their way. The warm-up brings both processes to their steady state
@@ -501,7 +366,7 @@ export class LoadGenerator {
     let unsent = 0;
     let expected = 0;
 
-    await this.pace(rate, warmupS, (i) => {
+    await pace(rate, warmupS, (i) => {
       const seq = this.warmupBase + i;
       const connection = from[i % from.length];
       if (connection?.state === State.Connected) {
@@ -518,7 +383,7 @@ export class LoadGenerator {
     this.measuring = true;
     this.inWindow = true;
     const t0 = performance.now();
-    await this.pace(rate, durationS, (index) => {
+    await pace(rate, durationS, (index) => {
       const seq = this.base + index;
       const connection = from[index % from.length];
       sent++;
@@ -629,15 +494,5 @@ export class LoadGenerator {
     }
     this.connections.length = 0;
     this.connected = 0;
-  }
-}
-
-/** The code of a `44{…}` connect_error: `message` (our server puts the error code there). */
-function connectErrorCode(buffer: Buffer, start: number, end: number): string {
-  try {
-    const body = JSON.parse(buffer.toString('utf8', start + 2, end)) as { message?: unknown };
-    return typeof body.message === 'string' ? body.message : JSON.stringify(body.message ?? null);
-  } catch {
-    return 'unreadable';
   }
 }

@@ -137,3 +137,13 @@ export function readAckId(buffer: Buffer, start: number, end: number, out: Float
   out[0] = i > start + 2 && i < end ? id : -1;
   out[1] = i;
 }
+
+/** The code of a `44{…}` connect_error: `message` (our server puts the error code there). */
+export function connectErrorCode(buffer: Buffer, start: number, end: number): string {
+  try {
+    const body = JSON.parse(buffer.toString('utf8', start + 2, end)) as { message?: unknown };
+    return typeof body.message === 'string' ? body.message : JSON.stringify(body.message ?? null);
+  } catch {
+    return 'unreadable';
+  }
+}
