@@ -42,8 +42,10 @@ export function requestForLog(request: { id?: unknown; method?: string; url?: st
 }
 
 /**
- * Structured JSON logs through pino (`LOG_FORMAT=json`, the default): one line per event with
- * time, level and context, for log collectors. `destination` replaces stdout (tests read it).
+ * Structured JSON logs through pino (`LOG_FORMAT=json`, the default when stdout is not a
+ * terminal): one line per event with time, level and context, for log collectors. With
+ * `LOG_FORMAT=text` Nest's own logger prints readable lines instead. `destination` replaces stdout
+ * (tests read it).
  */
 @Module({})
 export class LoggingModule {
