@@ -91,28 +91,30 @@ test.describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
     }
   });
 
-  test('crosses nodes: messages, renames, presence, typing, unique names, shared history', async () => {
-    const connect = async (node: number) => {
-      const client: Client = io(cluster.nodes[node]!.url, {
-        transports: ['websocket'],
-        auth: { room: 'across' },
-      });
-      clients.push(client);
-      // All three listeners before anything arrives: they come back to back.
-      const [name, list] = await Promise.all([
-        new Promise<{ username: string; user_id?: string }>((resolve) =>
-          client.once('set_username', resolve),
-        ),
-        new Promise<{ users: Array<{ username: string }> }>((resolve) =>
-          client.once('user_list', resolve),
-        ),
-        new Promise((resolve) => client.once('history', resolve)),
-      ]);
-      return { client, name, list };
-    };
-    const ada = await connect(0);
+  /** A raw client of `room` on node `node`, once its name, the room's list and history came. */
+  async function connect(node: number, room: string) {
+    const client: Client = io(cluster.nodes[node]!.url, {
+      transports: ['websocket'],
+      auth: { room },
+    });
+    clients.push(client);
+    // All three listeners before anything arrives: they come back to back.
+    const [name, list] = await Promise.all([
+      new Promise<{ username: string; user_id?: string }>((resolve) =>
+        client.once('set_username', resolve),
+      ),
+      new Promise<{ users: Array<{ username: string }> }>((resolve) =>
+        client.once('user_list', resolve),
+      ),
+      new Promise((resolve) => client.once('history', resolve)),
+    ]);
+    return { client, name, list };
+  }
+
+  test('lists people across nodes, and keeps names unique across them', async () => {
+    const ada = await connect(0, 'across-names');
     await ada.client.timeout(5000).emitWithAck('update_username', { username: 'Ada' });
-    const bo = await connect(1);
+    const bo = await connect(1, 'across-names');
     expect(bo.list.users.map((user) => user.username)).toEqual(expect.arrayContaining(['Ada']));
 
     const taken = (await bo.client
@@ -126,6 +128,18 @@ test.describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
     await bo.client.timeout(5000).emitWithAck('update_username', { username: 'Bo' });
     expect((await renamed).new_username).toBe('Bo');
 
+    // Someone arriving later, on either node, is given both.
+    const late = await connect(1, 'across-names');
+    expect(late.list.users.map((user) => user.username)).toEqual(
+      expect.arrayContaining(['Ada', 'Bo']),
+    );
+  });
+
+  test('relays typing and mentions across nodes', async () => {
+    const ada = await connect(0, 'across-talk');
+    const bo = await connect(1, 'across-talk');
+    await bo.client.timeout(5000).emitWithAck('update_username', { username: 'Bo' });
+
     const typing = new Promise<{ username: string }>((resolve) =>
       ada.client.once('user_typing', resolve),
     );
@@ -136,16 +150,10 @@ test.describe('A two-node cluster (real processes, PostgreSQL, Redis)', () => {
       bo.client.once('new_message', resolve),
     );
     await say(ada.client, 'hello @Bo from node 1');
-    const message = await heard;
-    expect(message).toMatchObject({
+    expect(await heard).toMatchObject({
       message: 'hello @Bo from node 1',
       mentions: [bo.name.user_id],
     });
-
-    const late = await connect(1);
-    expect(late.list.users.map((user) => user.username)).toEqual(
-      expect.arrayContaining(['Ada', 'Bo']),
-    );
   });
 
   test('loses nothing when a node is killed: its clients fail over and get every missed message once', async () => {
