@@ -13,6 +13,8 @@ import {
   SqliteQueryCompiler,
 } from 'kysely';
 
+import type { NewStoredMessage } from './chat-store.js';
+
 /**
  * Both stores' statements, written once with Kysely and compiled once per dialect at boot. Kysely
  * only builds the SQL here (a driver that never connects); each store runs the compiled text
@@ -105,16 +107,8 @@ export function builderFor(dialect: SqlDialect): Kysely<Tables> {
   });
 }
 
-export interface NewMessageParams {
-  room: string;
-  ts: number;
-  sessionId: string;
-  clientId: string | null;
-  username: string;
-  avatar: string;
-  message: string;
-  mentions: string;
-}
+/** A new message as the insert binds it: mentions as their JSON text. */
+export type NewMessageParams = Omit<NewStoredMessage, 'mentions'> & { mentions: string };
 
 /** Every statement of both stores, compiled for `dialect`. */
 export function chatStatements(dialect: SqlDialect) {
