@@ -15,6 +15,12 @@ export const ClientEvent = {
   EditMessage: 'edit_message',
   /** `{ id }`: remove one of your own messages; everyone gets `message_deleted`. */
   DeleteMessage: 'delete_message',
+  /**
+   * `{ limit? }` → ack with the rooms people are in now (the whole cluster's), most people first,
+   * the asker's own room left out. Nothing is broadcast. A server may switch the directory off;
+   * it then answers an empty list.
+   */
+  ListRooms: 'list_rooms',
 } as const;
 export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
 

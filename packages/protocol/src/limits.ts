@@ -43,3 +43,5 @@ export const MENTION_SCAN_LIMIT = 50;
 export const MESSAGE_MAX_COMBINING_MARKS = 4;
 /** Longest run of blank lines kept in a message: 2,000 newlines made one message 46,000 px tall. */
 export const MESSAGE_MAX_BLANK_LINES = 2;
+/** Most rooms one `list_rooms` answer names (the asker's own room is never among them). */
+export const ROOM_LIST_MAX = 20;

@@ -4,6 +4,7 @@ import {
   CLIENT_ID_MAX_LENGTH,
   HISTORY_PAGE_MAX,
   MESSAGE_MAX_LENGTH,
+  ROOM_LIST_MAX,
   SESSION_TOKEN_MAX_LENGTH,
 } from './limits.js';
 import { ClientFeature } from './events.js';
@@ -91,6 +92,11 @@ export const loadHistoryPayloadSchema = z.object({
   limit: z.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
 });
 
+/** `list_rooms`: at most `limit` rooms (default and most: `ROOM_LIST_MAX`). */
+export const listRoomsPayloadSchema = z.object({
+  limit: z.number().int().min(1).max(ROOM_LIST_MAX).optional(),
+});
+
 const offsetSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /**
@@ -128,6 +134,7 @@ export type LoadHistoryPayload = z.input<typeof loadHistoryPayloadSchema>;
 export type TypingPayload = z.input<typeof typingPayloadSchema>;
 export type EditMessagePayload = z.input<typeof editMessagePayloadSchema>;
 export type DeleteMessagePayload = z.input<typeof deleteMessagePayloadSchema>;
+export type ListRoomsPayload = z.input<typeof listRoomsPayloadSchema>;
 export type HandshakeAuth = z.output<typeof handshakeAuthSchema>;
 
 // ---------------------------------------------------------------------------------------------
@@ -239,6 +246,19 @@ export const usernameUpdatedPayloadSchema = z.object({
   avatar: avatarSchema.optional(),
   user_id: userIdSchema.optional(),
 });
+/** One room of a `list_rooms` answer. */
+export const activeRoomSchema = z.object({
+  /** The room's (normalised) name. */
+  room: z.string(),
+  /** People online in it now, across the cluster (one per person, however many tabs). */
+  count: z.number().int().positive(),
+});
+export const listRoomsAckSchema = z.object({
+  ok: z.literal(true),
+  /** Most people first (then by name), at most the `limit` asked for; never the asker's room. */
+  rooms: z.array(activeRoomSchema),
+});
+
 export const requestRefusedPayloadSchema = z.object({
   /** The client event that was refused, e.g. `send_message`. */
   event: z.string(),
@@ -260,6 +280,7 @@ export type UserListPayload = z.output<typeof userListPayloadSchema>;
 export type PresenceChangedPayload = z.output<typeof presenceChangedPayloadSchema>;
 export type UserTypingPayload = z.output<typeof userTypingPayloadSchema>;
 export type UsernameUpdatedPayload = z.output<typeof usernameUpdatedPayloadSchema>;
+export type ActiveRoom = z.output<typeof activeRoomSchema>;
 export type RequestRefusedPayload = z.output<typeof requestRefusedPayloadSchema> & {
   error: ErrorCode;
 };

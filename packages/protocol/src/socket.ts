@@ -1,11 +1,13 @@
 import type { Ack } from './ack.js';
 import type { ClientEvent, ServerEvent } from './events.js';
 import type {
+  ActiveRoom,
   DeleteMessagePayload,
   EditMessagePayload,
   HistoryPayload,
   MessageDeletedPayload,
   MessageEditedPayload,
+  ListRoomsPayload,
   LoadHistoryPayload,
   NewMessagePayload,
   RequestRefusedPayload,
@@ -26,6 +28,7 @@ export type LoadHistoryAck = Ack<{ messages: NewMessagePayload[]; has_more: bool
 export type EditMessageAck = Ack<{ id: number; edited_ts: number }>;
 export type DeleteMessageAck = Ack<{ id: number }>;
 export type UpdateUsernameAck = Ack<{ username: string }>;
+export type ListRoomsAck = Ack<{ rooms: ActiveRoom[] }>;
 
 /**
  * Events a client emits. Typed clients always pass the ack; on the wire it stays optional, since
@@ -54,6 +57,7 @@ export interface ClientToServerEvents {
     payload: DeleteMessagePayload,
     ack: (res: DeleteMessageAck) => void,
   ) => void;
+  [ClientEvent.ListRooms]: (payload: ListRoomsPayload, ack: (res: ListRoomsAck) => void) => void;
 }
 
 /** Events the server emits. */
