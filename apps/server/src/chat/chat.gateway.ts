@@ -19,6 +19,8 @@ import {
   deleteMessagePayloadSchema,
   type EditMessageAck,
   editMessagePayload,
+  type ListRoomsAck,
+  listRoomsPayloadSchema,
   ErrorCode,
   type Mentionable,
   type MentionIndex,
@@ -38,6 +40,7 @@ import { MessagesService } from '../messages/messages.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { Emission } from '../presence/emission.js';
 import { PresenceService } from '../presence/presence.service.js';
+import { RoomDirectoryService } from '../rooms/room-directory.service.js';
 import { clientAddress } from '../security/client-address.js';
 import { takeHandshakeVerdict, tooManyConnections } from '../security/handshake-limit.js';
 import { type LimitedAction, RateLimitsService } from '../security/rate-limits.service.js';
@@ -70,6 +73,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly limits: RateLimitsService,
     private readonly metrics: MetricsService,
     private readonly presence: PresenceService,
+    private readonly directory: RoomDirectoryService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.sendMessageSchema = sendMessagePayload(config.messageMaxLength);
@@ -237,6 +241,23 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       );
       return { ok: true, messages: page.messages, has_more: page.hasMore };
     }).finally(() => claimed && this.replies.release(socket));
+  }
+
+  /** The rooms people are in now, most first, but the asker's own; only the asker hears. */
+  @SubscribeMessage(ClientEvent.ListRooms)
+  async listRooms(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+    @Ack() ack: AckCallback<ListRoomsAck>,
+  ): Promise<void> {
+    await this.handle(socket, ClientEvent.ListRooms, ack, 'rooms', async () => {
+      // `emit('list_rooms', ack)` carries no payload: the same as `{}`.
+      const parsed = parsePayload(listRoomsPayloadSchema, body === undefined ? {} : body);
+      if (!parsed.ok) {
+        return parsed;
+      }
+      return { ok: true, rooms: await this.directory.list(socket.data.room, parsed.data.limit) };
+    });
   }
 
   /**

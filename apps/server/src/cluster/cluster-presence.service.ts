@@ -139,6 +139,36 @@ export class ClusterPresenceService implements OnApplicationBootstrap, OnApplica
     });
   }
 
+  /**
+   * Each room with people online on any node, and how many (entries of nodes not reaped yet
+   * included, as in {@link online}); undefined without Redis or when it does not answer quickly.
+   * The rooms are those the live nodes have had people in, so a read costs one `HLEN` per room.
+   */
+  async roomSizes(): Promise<Map<string, number> | undefined> {
+    const redis = this.redis;
+    if (!redis || redis.status !== 'ready') {
+      return undefined;
+    }
+    const read = async (): Promise<Map<string, number>> => {
+      const nodes = new Set(await redis.smembers(`${this.prefix}nodes`)).add(this.nodeId);
+      const rooms = await redis.sunion(...[...nodes].map((node) => this.nodeRoomsKey(node)));
+      const pipeline = redis.pipeline();
+      for (const room of rooms) {
+        pipeline.hlen(this.roomKey(room));
+      }
+      const counts = (await pipeline.exec()) ?? [];
+      const sizes = new Map<string, number>();
+      rooms.forEach((room, index) => {
+        const [error, count] = counts[index] ?? [null, 0];
+        if (!error && typeof count === 'number' && count > 0) {
+          sizes.set(room, count);
+        }
+      });
+      return sizes;
+    };
+    return withTimeout(read(), READ_TIMEOUT_MS);
+  }
+
   /** Whether another session online in `room` on any node uses (a look-alike of) `username`. */
   async isTaken(room: string, username: string, exceptUserId: string): Promise<boolean> {
     const users = await this.online(room);

@@ -37,6 +37,14 @@ describe(loadConfig.name, () => {
     );
   });
 
+  it('lists the rooms people are in unless ROOM_DIRECTORY is off', () => {
+    expect(loadConfig({}).roomDirectory).toBe(true);
+    expect(loadConfig({ ROOM_DIRECTORY: 'off' }).roomDirectory).toBe(false);
+    expect(loadConfig({ ROOM_DIRECTORY: 'false' }).roomDirectory).toBe(false);
+    expect(loadConfig({ ROOM_DIRECTORY: 'on' }).roomDirectory).toBe(true);
+    expect(() => loadConfig({ ROOM_DIRECTORY: 'maybe' })).toThrow(/ROOM_DIRECTORY=/);
+  });
+
   it('lists every bad variable at once', () => {
     expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(/PORT=[\s\S]*LOG_LEVEL=/);
   });

@@ -172,6 +172,15 @@ const envSchema = z.object({
    * (Socket.IO's own default is 45 s: a handshake flood kept every one that long).
    */
   CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /**
+   * `on` (default): `list_rooms` tells anyone connected which rooms have people in them and how
+   * many. `off`: it answers an empty list, so a room whose name is passed around privately stays
+   * unlisted (room names are the only thing that keeps a room to itself).
+   */
+  ROOM_DIRECTORY: z
+    .enum(['on', 'off', 'true', 'false', '1', '0'], { error: 'must be on or off' })
+    .default('on')
+    .transform((value) => value === 'on' || value === 'true' || value === '1'),
 });
 
 export interface AppConfig {
@@ -215,6 +224,8 @@ export interface AppConfig {
   slowClientBufferBytes: number;
   /** Engine.IO connections that send no Socket.IO connect within this are dropped. */
   connectTimeoutMs: number;
+  /** `list_rooms` names the rooms people are in; false: it answers an empty list. */
+  roomDirectory: boolean;
 }
 
 export interface RateLimitConfig {
@@ -293,5 +304,6 @@ export function loadConfig(
     fanoutCoalescing: parsed.FANOUT_COALESCING,
     slowClientBufferBytes: parsed.SLOW_CLIENT_BUFFER_BYTES,
     connectTimeoutMs: parsed.CONNECT_TIMEOUT_MS,
+    roomDirectory: parsed.ROOM_DIRECTORY,
   };
 }

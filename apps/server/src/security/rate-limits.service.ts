@@ -12,7 +12,7 @@ import {
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { REDIS } from '../redis/redis.module.js';
 
-export type LimitedAction = 'message' | 'rename' | 'history' | 'typing';
+export type LimitedAction = 'message' | 'rename' | 'history' | 'typing' | 'rooms';
 
 /** Pages of history a session may ask for per second, plus a burst (scrolling back fast). */
 const HISTORY_PER_SECOND = 5;
@@ -31,6 +31,7 @@ const LIMITED_WHAT: Record<LimitedAction, string> = {
   rename: 'name changes',
   history: 'history requests',
   typing: 'typing notices',
+  rooms: 'room list requests',
 };
 
 export type Verdict = { ok: true } | { ok: false; retryAfterMs: number };
@@ -125,12 +126,15 @@ export class RateLimitsService {
       rename: create({ keyPrefix: 'ren:s', points: limits.renamesPerMinute, duration: 60 }),
       history: bursty(create, 'hist:s', HISTORY_PER_SECOND, HISTORY_BURST),
       typing: bursty(create, 'typ:s', TYPING_PER_SECOND, TYPING_BURST),
+      // A read like a history page: the room switcher asks each time it opens.
+      rooms: bursty(create, 'rooms:s', HISTORY_PER_SECOND, HISTORY_BURST),
     };
     this.perAddress = {
       message: bursty(create, 'msg:ip', limits.messagesPerSecond * ip, limits.messageBurst * ip),
       rename: create({ keyPrefix: 'ren:ip', points: limits.renamesPerMinute * ip, duration: 60 }),
       history: bursty(create, 'hist:ip', HISTORY_PER_SECOND * ip, HISTORY_BURST * ip),
       typing: bursty(create, 'typ:ip', TYPING_PER_SECOND * ip, TYPING_BURST * ip),
+      rooms: bursty(create, 'rooms:ip', HISTORY_PER_SECOND * ip, HISTORY_BURST * ip),
     };
     this.connections = create({
       keyPrefix: 'conn:ip',

@@ -164,6 +164,15 @@ export class UsersService implements OnModuleDestroy {
     return this.rooms.get(room)?.bySession.size ?? 0;
   }
 
+  /** Each room with people online on this node, and how many (grace periods included). */
+  roomSizes(): Map<string, number> {
+    const sizes = new Map<string, number>();
+    for (const [name, room] of this.rooms) {
+      sizes.set(name, room.bySession.size);
+    }
+    return sizes;
+  }
+
   /** People online on this node, each room counted on its own. */
   onlineCount(): number {
     let count = 0;
