@@ -15,6 +15,7 @@ import {
 import { Connection, type Network, type SocketFactory } from './connection.svelte';
 import { Outbox, type OutboxStore } from './outbox.svelte';
 import { Presence } from './presence.svelte';
+import { RoomDirectory } from './room-directory.svelte';
 import { Timeline } from './timeline.svelte';
 import { readWireMessage } from './timeline-items';
 import {
@@ -97,6 +98,8 @@ export class ChatClient {
   readonly connection: Connection;
   readonly outbox: Outbox;
   readonly timeline: Timeline;
+  /** The rooms people are in now, for the room switcher (asked for when it opens). */
+  readonly rooms: RoomDirectory;
   readonly #deps: ChatDeps;
   #session: string | null;
   #seq = 1;
@@ -130,6 +133,7 @@ export class ChatClient {
       safeAvatar: deps.safeAvatar,
       now: deps.now,
     });
+    this.rooms = new RoomDirectory(this.connection, deps.now);
     this.#wire();
     this.presence.attach(this.connection.socket, deps.safeAvatar);
   }
