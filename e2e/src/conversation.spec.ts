@@ -6,7 +6,14 @@ import { expect, test } from '@playwright/test';
 import { type RunningServer, startServer } from '@parley/server/testing';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 
-import { myName, rename as askRename, send, watchErrors } from './support/chat-page.js';
+import {
+  chooseMessageAction,
+  messageActions,
+  myName,
+  rename as askRename,
+  send,
+  watchErrors,
+} from './support/chat-page.js';
 import { screenshot } from './support/browser.js';
 import { expectSteady } from './support/steady.js';
 
@@ -56,8 +63,7 @@ test.describe('Conversation: formatting, edits and deletes, rooms, mentions', ()
   /** Deletes my message with this text through its menu: Delete, then the confirm step. */
   async function deleteMine(page: Page, text: string): Promise<void> {
     const doomed = message(page, text);
-    await doomed.hover();
-    await doomed.getByTestId('message-delete').click();
+    await chooseMessageAction(doomed, 'delete');
     await doomed.getByTestId('message-delete-confirm').click();
     await page.locator('[data-testid="message"][data-deleted="true"]').waitFor();
   }
@@ -162,16 +168,14 @@ test.describe('Conversation: formatting, edits and deletes, rooms, mentions', ()
     await message(ada, 'Bo says hi').waitFor();
     await message(bo, 'To be removed').waitFor();
 
-    // No controls on someone else's message.
-    const bosOnAda = message(ada, 'Bo says hi');
-    expect(await bosOnAda.getByTestId('message-edit').count()).toBe(0);
-    expect(await bosOnAda.getByTestId('message-delete').count()).toBe(0);
-    expect(await message(bo, 'Frist draft').getByTestId('message-edit').count()).toBe(0);
+    // Someone else's message can be copied, not edited or deleted; mine all three.
+    expect(await messageActions(message(ada, 'Bo says hi'))).toEqual(['copy']);
+    expect(await messageActions(message(bo, 'Frist draft'))).toEqual(['copy']);
+    expect(await messageActions(message(ada, 'Frist draft'))).toEqual(['copy', 'edit', 'delete']);
 
     // Escape cancels an edit.
     const draft = message(ada, 'Frist draft');
-    await draft.hover();
-    await draft.getByTestId('message-edit').click();
+    await chooseMessageAction(draft, 'edit');
     const editor = ada.getByTestId('message-edit-input');
     expect(await editor.inputValue()).toBe('Frist draft');
     await editor.fill('Never saved');
@@ -180,7 +184,7 @@ test.describe('Conversation: formatting, edits and deletes, rooms, mentions', ()
     expect(await draft.getByTestId('message-text').textContent()).toBe('Frist draft');
 
     // A refusal shows its reason and keeps the editor open.
-    await draft.getByTestId('message-edit').click();
+    await chooseMessageAction(draft, 'edit');
     await editor.fill('   ');
     await editor.press('Enter');
     // (While the editor is open the message's text is in the box, so look page-wide.)
@@ -188,8 +192,14 @@ test.describe('Conversation: formatting, edits and deletes, rooms, mentions', ()
     await editor.press('Escape');
     expect(await ada.getByTestId('message-change-error').count()).toBe(0);
 
-    // Keyboard: focus the Edit button, Enter opens the editor, Enter saves.
-    await draft.getByTestId('message-edit').focus();
+    // Keyboard: Enter on the focused message opens its menu, Edit opens the editor, Enter saves.
+    await draft.focus();
+    await ada.keyboard.press('Enter');
+    await ada.getByTestId('message-menu').waitFor();
+    expect(await ada.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
+      'message-copy',
+    );
+    await ada.keyboard.press('ArrowDown');
     await ada.keyboard.press('Enter');
     await editor.fill('First **draft**, fixed');
     await editor.press('Enter');
@@ -217,12 +227,12 @@ test.describe('Conversation: formatting, edits and deletes, rooms, mentions', ()
     await ada.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
     const mineAgain = message(ada, 'First draft, fixed');
     await mineAgain.getByTestId('message-edited').waitFor();
-    // Still mine after the reload (same session): still editable; the tombstone is not.
-    expect(await mineAgain.getByTestId('message-edit').count()).toBe(1);
+    // Still mine after the reload (same session): still editable; the tombstone has no menu.
+    expect(await messageActions(mineAgain)).toContain('edit');
     expect(
       await ada
         .locator('[data-testid="message"][data-deleted="true"]')
-        .getByTestId('message-edit')
+        .getByTestId('message-menu-button')
         .count(),
     ).toBe(0);
     expect(pageErrors).toEqual([]);
@@ -238,8 +248,7 @@ test.describe('Conversation: formatting, edits and deletes, rooms, mentions', ()
     await bo.context().setOffline(true);
     await bo.locator('[data-testid="connection-status"]:not([data-state="connected"])').waitFor();
     const draft = message(ada, 'Before the trip');
-    await draft.hover();
-    await draft.getByTestId('message-edit').click();
+    await chooseMessageAction(draft, 'edit');
     const editor = ada.getByTestId('message-edit-input');
     await editor.fill('Before the trip, edited');
     await editor.press('Enter');

@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from '@playwright/test';
+import type { Browser, BrowserContext, Locator, Page } from '@playwright/test';
 
 /** Collects a page's console errors and uncaught exceptions (CSP violations show up here). */
 export function watchErrors(page: Page, errors: string[]): void {
@@ -47,4 +47,31 @@ export async function openChatPage(
   await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
   await page.getByTestId('my-name').filter({ hasText: /\S/ }).waitFor();
   return page;
+}
+
+/** Opens a message's menu as a mouse does (hover, then its "⋯" button); returns the menu. */
+export async function openMessageMenu(message: Locator): Promise<Locator> {
+  await message.hover();
+  await message.getByTestId('message-menu-button').click();
+  const menu = message.page().getByTestId('message-menu');
+  await menu.waitFor();
+  return menu;
+}
+
+/** Chooses `action` (edit, delete, copy…) from a message's menu. */
+export async function chooseMessageAction(message: Locator, action: string): Promise<void> {
+  const menu = await openMessageMenu(message);
+  await menu.getByTestId(`message-${action}`).click();
+  await menu.waitFor({ state: 'detached' });
+}
+
+/** The ids of the actions a message's menu offers (the menu is closed again after). */
+export async function messageActions(message: Locator): Promise<string[]> {
+  const menu = await openMessageMenu(message);
+  const ids = await menu
+    .getByRole('menuitem')
+    .evaluateAll((items) => items.map((item) => item.getAttribute('data-testid') ?? ''));
+  await message.page().keyboard.press('Escape');
+  await menu.waitFor({ state: 'detached' });
+  return ids.map((id) => id.replace(/^message-/, ''));
 }

@@ -1,0 +1,20 @@
+/**
+ * What a message's menu offers (MessageMenu draws them): edit and delete for my own, copy for any;
+ * replies, reactions, reports and moderator actions join the same list later.
+ */
+export interface MessageAction {
+  /** Also the test id: `message-${id}`. */
+  id: string;
+  label: string;
+  /** An SVG path (24×24 box, stroked). */
+  icon: string;
+  /** Destroys something: drawn in the danger colour. */
+  danger?: boolean;
+  run: () => void;
+}
+
+export const ICONS = {
+  edit: 'M4 20h4L18.5 9.5a2.83 2.83 0 0 0-4-4L4 16v4zM13.5 6.5l4 4',
+  delete: 'M5 7h14M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3',
+  copy: 'M9 9h10v11H9zM5 15V4h10',
+} as const;
