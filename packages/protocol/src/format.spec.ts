@@ -336,6 +336,9 @@ describe('labelled links', () => {
     ['[example.com](https://ex\u0430mple.com)', 'example.com'],
     ['[ex\u0430mple.com](https://example.com)', 'xn--exmple-4nf.com'],
     ['[http://bank.example](https://bank.example.evil.com/)', 'bank.example'],
+    ['[10.0.0.1/admin](https://evil.com)', '10.0.0.1'],
+    ['[xn--exmple-4nf.com](https://example.com)', 'xn--exmple-4nf.com'],
+    ['[example.zip](https://evil.com/example.zip)', 'example.zip'],
   ])('marks %j, whose text names another host', (text, claimedHost) => {
     expect(formatInline(text)[0]).toMatchObject({ type: 'labelled_link', claimedHost });
   });
@@ -347,6 +350,8 @@ describe('labelled links', () => {
     '[Example.COM](https://example.com:8443)',
     '[https://example.com](https://www.example.com/)',
     '[read this.](https://example.com)',
+    '[v1.25](https://example.com/releases)',
+    '[chapter 3.2](https://example.com)',
   ])('does not mark %j, whose text names no other host', (text) => {
     const [node] = formatInline(text);
     expect(node?.type).toBe('labelled_link');
@@ -428,6 +433,7 @@ describe('new markers under adversarial input', () => {
     ['[a](x( repeated', '[a](x('.repeat(8_000)],
     ['[a](https://a.com/( repeated', '[a](https://a.com/('.repeat(2_500)],
     ['[x](https://a.com) repeated', '[x](https://a.com) '.repeat(2_500)],
+    ['a long host-like link text', `[${'aa.'.repeat(15_000)}!](https://a.com)`],
     ['50,000 >', '>'.repeat(50_000)],
     ['25,000 > lines', '>\n'.repeat(25_000) + '> x'],
     ['quote and text lines in turn', '> a\nb\n'.repeat(8_000)],

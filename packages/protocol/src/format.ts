@@ -357,7 +357,9 @@ function labelledLink(
 
 /** A link's text that is itself a URL (`https://a.com/x`) or a host (`a.com`, `a.com/x`). */
 const URL_LIKE = /^[a-z][a-z\d+.-]*:\/\/\S+$/iu;
-const HOST_LIKE = /^(?:[\p{L}\p{N}_-]+\.)+[\p{L}\p{N}-]{2,}\.?(?::\d{1,5})?(?:[/?#]\S*)?$/u;
+/** Labels and a top-level label of letters (`v1.25` is a version), or an IPv4 address. */
+const HOST_LIKE =
+  /^(?:(?:[\p{L}\p{N}_-]+\.)+(?:\p{L}{2,}|xn--[a-z\d-]+)\.?|\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?(?:[/?#]\S*)?$/iu;
 
 /** The host a link's text names, as the URL parser spells it (IDN in punycode), if it names one. */
 function claimedHost(label: string): string | undefined {
