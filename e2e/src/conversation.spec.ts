@@ -146,7 +146,7 @@ test.describe('Conversation: formatting, edits and deletes, rooms, mentions', ()
     await link.waitFor();
     expect(await link.getAttribute('href')).toBe(target);
     expect(await link.getAttribute('target')).toBe('_blank');
-    expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer nofollow ugc');
     expect(await link.textContent()).toBe(target);
     const [opened] = await Promise.all([bo.context().waitForEvent('page'), link.click()]);
     await opened.waitForLoadState();

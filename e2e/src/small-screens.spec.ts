@@ -210,7 +210,11 @@ test.describe('phones, zoom and the keyboard (#21)', () => {
   test('Tab from the top reaches the message box in a handful of presses, 120 messages or not', async ({
     openChat,
   }) => {
-    await post(server.url, numbered('Backlog', 120));
+    // Among them, links and a folded message: not Tab stops either, unless their message is focused.
+    const backlog = numbered('Backlog', 120);
+    const links = 'Links: https://example.com/a and [docs](https://example.com/b)';
+    const long = Array.from({ length: 30 }, (_, line) => `Long line ${line}`).join('\n');
+    await post(server.url, [...backlog.slice(0, 60), links, long, ...backlog.slice(60)]);
     const page = await openChat(server.url, DESKTOP);
     await message(page, 'Backlog 120').waitFor();
     await page.locator('body').focus();
@@ -221,7 +225,7 @@ test.describe('phones, zoom and the keyboard (#21)', () => {
     }
     // Skip link, rename, theme, copy link, notify, room box, Go, the list's one message, its
     // button, the box: 10 here (each message was a stop before, 120+ in all).
-    expect(presses).toBeLessThanOrEqual(12);
+    expect(presses).toBeLessThanOrEqual(10);
 
     // In the list, arrow keys move between messages; Home and End go to either end.
     await message(page, 'Backlog 120').focus();
