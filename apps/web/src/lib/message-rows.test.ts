@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { arrivalsSince, buildRows, firstUnreadKey, GROUP_WINDOW_MS } from './message-rows';
-import type { MessageItem, NoticeItem } from './timeline-items';
+import type { MessageItem, NoticeRun } from './timeline-items';
 
 const NOON = new Date(2026, 10, 28, 12).getTime();
 
@@ -29,14 +29,26 @@ function message(seq: number, extra: Partial<MessageItem> = {}): MessageItem {
   };
 }
 
-function notice(seq: number): NoticeItem {
+function notice(seq: number): NoticeRun {
+  const at = NOON + seq * 1000;
   return {
-    kind: 'joined',
+    kind: 'notices',
     key: `n${seq}`,
-    afterId: 0,
-    at: NOON + seq * 1000,
-    username: 'Bo',
-    text: 'Bo joined',
+    notices: [
+      {
+        kind: 'joined',
+        key: `n${seq}`,
+        userId: 'bo',
+        afterId: 0,
+        at,
+        username: 'Bo',
+        text: 'Bo joined',
+        mine: false,
+        seq,
+        fresh: true,
+      },
+    ],
+    at,
     mine: false,
     seq,
     fresh: true,

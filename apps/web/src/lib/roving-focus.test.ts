@@ -4,7 +4,7 @@ import { currentMessageKey, PAGE_STEP, stepFocus } from './roving-focus';
 import type { TimelineItem } from './timeline-items';
 
 const message = (key: string) => ({ kind: 'message', key }) as TimelineItem;
-const notice = (key: string) => ({ kind: 'joined', key }) as TimelineItem;
+const notice = (key: string) => ({ kind: 'notices', key }) as TimelineItem;
 
 describe('currentMessageKey', () => {
   it('is the newest message when none was chosen, never a notice', () => {

@@ -46,12 +46,15 @@ export interface MessageItem {
   mentionsMe: boolean;
 }
 
-export type NoticeKind = 'joined' | 'left' | 'renamed';
+/** `reconnected`: someone's left and join again, shown as one line (or mine, after a long drop). */
+export type NoticeKind = 'joined' | 'left' | 'renamed' | 'reconnected';
 
-/** Someone joined, left or changed their name. */
+/** Someone joined, left, reconnected or changed their name. */
 export interface NoticeItem {
   kind: NoticeKind;
   key: string;
+  /** Whom it is about (`user_id`), when the server said; empty otherwise. */
+  userId: string;
   /** Id of the latest message known when it happened: the notice shows right after it. */
   afterId: number;
   /** When it happened here (ms since the epoch). */
@@ -66,7 +69,29 @@ export interface NoticeItem {
   fresh: true;
 }
 
-export type TimelineItem = MessageItem | NoticeItem;
+/**
+ * Consecutive notices with no message between them, shown as one row ("Ada, Bo and 5 others
+ * joined · Cy left"). Keyed by its first notice, so the row stays put while the run grows.
+ */
+export interface NoticeRun {
+  kind: 'notices';
+  key: string;
+  /** Oldest first; never empty. */
+  notices: readonly NoticeItem[];
+  /** When its first notice happened. */
+  at: number;
+  /** A notice about me stands alone, in a run of its own. */
+  mine: boolean;
+  /** The newest notice's arrival number: the run counts as new when it grows. */
+  seq: number;
+  fresh: true;
+}
+
+/** What the list shows: messages and runs of notices. */
+export type TimelineItem = MessageItem | NoticeRun;
+
+/** Messages and single notices in display order, before runs are collapsed. */
+export type TimelineEntry = MessageItem | NoticeItem;
 
 /** A `history` frame, as far as the timeline reads it. */
 export interface HistoryFrame {
@@ -254,8 +279,8 @@ export function buildTimeline(
   messages: readonly ConfirmedMessage[],
   notices: readonly NoticeItem[],
   unsent: readonly MessageItem[],
-): TimelineItem[] {
-  const items: TimelineItem[] = [];
+): TimelineEntry[] {
+  const items: TimelineEntry[] = [];
   let next = 0;
   for (const message of messages) {
     let notice = notices[next];

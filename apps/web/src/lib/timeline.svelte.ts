@@ -1,4 +1,5 @@
 import type { Connection } from './connection.svelte';
+import { collapseRuns, leftToReconnect } from './notice-runs';
 import { requestOlderPage } from './older-page';
 import {
   buildTimeline,
@@ -85,6 +86,10 @@ export class Timeline {
   #epoch = 0;
   /** The reader is at the newest message (the list tells us): only then is the timeline capped. */
   #following = true;
+  /** Connections this page has made: a join of mine after the first means I came back. */
+  #connections = 0;
+  /** When the current connection came up: my join is looked for among notices since then. */
+  #connectedAt = 0;
   readonly #now: () => number;
 
   readonly #deps: TimelineDeps;
@@ -92,7 +97,8 @@ export class Timeline {
   constructor(deps: TimelineDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
-    this.items = $derived(buildTimeline(this.messages, this.#notices, deps.unsent()));
+    // Runs of notices collapse here, not in the list: the list's rows stay 1:1 with its items.
+    this.items = $derived(collapseRuns(buildTimeline(this.messages, this.#notices, deps.unsent())));
   }
 
   get notices(): readonly NoticeItem[] {
@@ -112,6 +118,8 @@ export class Timeline {
   connected(recovered: boolean): void {
     // A recovered socket keeps its state: Socket.IO replays what it missed, no history comes.
     this.#awaitingHistory = !recovered;
+    this.#connections += 1;
+    this.#connectedAt = this.#now();
     if (recovered) {
       this.#floating.clear();
     }
@@ -246,12 +254,63 @@ export class Timeline {
     }
   }
 
-  /** A line about someone (joined, left, renamed), after the newest message. */
-  notice(kind: NoticeKind, username: string, sentence: string, mine: boolean): void {
+  /**
+   * A line about someone (joined, left, renamed), after the newest message. My own join is not
+   * shown (after a long drop it becomes a quiet "Reconnected"); someone's join soon after their
+   * `left` takes that line back and reads "Ada reconnected".
+   */
+  notice(kind: NoticeKind, username: string, sentence: string, mine: boolean, userId = ''): void {
+    if (kind === 'joined' && mine) {
+      this.#mineJoined();
+      return;
+    }
+    if (kind === 'joined') {
+      const left = leftToReconnect(this.#notices, this.messages, { userId, username }, this.#now());
+      if (left) {
+        // A new line rather than the `left` one rewritten: the live region announces additions.
+        this.#notices = this.#notices.filter((notice) => notice !== left);
+        this.#add('reconnected', username, `${username} reconnected`, false, userId);
+        return;
+      }
+    }
+    this.#add(kind, username, sentence, mine, userId);
+  }
+
+  /** The room hears of my arrival just before I learn my name: that notice was about me. */
+  claimJoin(username: string): void {
+    const joined = this.#notices.findLast(
+      (item) =>
+        item.kind === 'joined' &&
+        !item.mine &&
+        item.username === username &&
+        item.at >= this.#connectedAt,
+    );
+    if (joined) {
+      this.#notices = this.#notices.filter((notice) => notice !== joined);
+      this.#mineJoined();
+    }
+  }
+
+  /**
+   * The room was told I joined. On the page's first connection that is no news to me; on a
+   * later one the drop outlasted the presence grace (the others saw me leave): one quiet line
+   * says I am back, as the connection banner just vanishes without a word.
+   */
+  #mineJoined(): void {
+    const already = this.#notices.some(
+      (notice) => notice.kind === 'reconnected' && notice.mine && notice.at >= this.#connectedAt,
+    );
+    if (this.#connections > 1 && !already) {
+      this.#add('reconnected', this.#deps.reader.username, 'Reconnected', true, '');
+    }
+  }
+
+  #add(kind: NoticeKind, username: string, sentence: string, mine: boolean, userId: string): void {
     const seq = this.#deps.nextSeq();
     const notice: NoticeItem = {
       kind,
       key: `n${seq}`,
+      userId,
       afterId: this.messages.at(-1)?.id ?? 0,
       at: this.#now(),
       username,
@@ -265,19 +324,6 @@ export class Timeline {
     }
     this.#notices = [...this.#notices, notice];
     this.#trim();
-  }
-
-  /** The room hears of my arrival just before I learn my name: mark that notice as mine. */
-  claimJoin(username: string): void {
-    const index = this.#notices.findLastIndex(
-      (item) => item.kind === 'joined' && item.username === username,
-    );
-    const joined = this.#notices[index];
-    if (joined && !joined.mine) {
-      const notices = this.#notices.slice();
-      notices[index] = { ...joined, mine: true };
-      this.#notices = notices;
-    }
   }
 
   /** My id changed: which messages are mine, and which mention me, is decided again. */

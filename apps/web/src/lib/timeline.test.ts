@@ -27,7 +27,9 @@ describe('Timeline', () => {
     socket.fire('user_joined', { username: 'Bo', avatar: '/b.svg' });
     socket.fire('new_message', wireMessage(2));
     expect(
-      chat.timeline.items.map((item) => (item.kind === 'message' ? item.id : item.text)),
+      chat.timeline.items.map((item) =>
+        item.kind === 'message' ? item.id : item.notices[0]?.text,
+      ),
     ).toEqual([1, 'Bo joined', 2]);
   });
 

@@ -1,0 +1,154 @@
+/**
+ * Presence notices as the list shows them: a run of them with no message between becomes one
+ * row ("Ada, Bo and 5 others joined · Cy left · Dee is now Dot"), and someone's left followed by
+ * their join again becomes "Ada reconnected".
+ */
+
+import { dayStart } from './time';
+import type {
+  ConfirmedMessage,
+  NoticeItem,
+  NoticeKind,
+  NoticeRun,
+  TimelineEntry,
+  TimelineItem,
+} from './timeline-items';
+
+/**
+ * A `left` followed by a `joined` of the same person this soon reads as one "reconnected". The
+ * server announces `left` only after its presence grace period (PRESENCE_GRACE_MS, 5 s by
+ * default), so a pair means a drop longer than that; ten minutes covers a laptop lid or a train
+ * tunnel without tying together a leave and a return hours apart.
+ */
+export const RECONNECT_WINDOW_MS = 10 * 60 * 1000;
+
+/** Names listed before "and N others". */
+const NAMES_SHOWN = 2;
+/** Up to this many names are all listed ("Ada, Bo and Cy"); more become "and N others". */
+const NAMES_LISTED = 3;
+
+/** Same person: by `user_id` when both sides have one, else by name. */
+export function samePerson(
+  a: { userId: string; username: string },
+  b: { userId: string; username: string },
+): boolean {
+  return a.userId && b.userId ? a.userId === b.userId : a.username === b.username;
+}
+
+/**
+ * The `left` notice that a join of `who` at `now` takes back, if any: the newest one about them,
+ * within {@link RECONNECT_WINDOW_MS}, with no message of theirs stored after it.
+ */
+export function leftToReconnect(
+  notices: readonly NoticeItem[],
+  messages: readonly ConfirmedMessage[],
+  who: { userId: string; username: string },
+  now: number,
+): NoticeItem | undefined {
+  // Their latest arrival or departure: only a `left` can be taken back.
+  const left = notices.findLast(
+    (notice) => !notice.mine && notice.kind !== 'renamed' && samePerson(notice, who),
+  );
+  if (!left || left.kind !== 'left' || now - left.at > RECONNECT_WINDOW_MS || now < left.at) {
+    return undefined;
+  }
+  const spoke = messages.some((message) => message.id > left.afterId && samePerson(message, who));
+  return spoke ? undefined : left;
+}
+
+/** Can `notice` join the run that ends with `last`? Not across a day, and mine stand alone. */
+function continues(last: NoticeItem, notice: NoticeItem): boolean {
+  return !last.mine && !notice.mine && dayStart(last.at) === dayStart(notice.at);
+}
+
+function runOf(notices: NoticeItem[]): NoticeRun {
+  const first = notices[0] as NoticeItem;
+  return {
+    kind: 'notices',
+    key: first.key,
+    notices,
+    at: first.at,
+    mine: first.mine,
+    seq: Math.max(...notices.map((notice) => notice.seq)),
+    fresh: true,
+  };
+}
+
+/** The list's items: messages as they are, each run of consecutive notices as one item. */
+export function collapseRuns(entries: readonly TimelineEntry[]): TimelineItem[] {
+  const items: TimelineItem[] = [];
+  let run: NoticeItem[] = [];
+  const close = () => {
+    if (run.length > 0) {
+      items.push(runOf(run));
+      run = [];
+    }
+  };
+  for (const entry of entries) {
+    if (entry.kind === 'message') {
+      close();
+      items.push(entry);
+      continue;
+    }
+    const last = run.at(-1);
+    if (last && !continues(last, entry)) {
+      close();
+    }
+    run.push(entry);
+  }
+  close();
+  return items;
+}
+
+/** One part of a run's line: all its joins, all its leaves, … */
+export interface NoticeSegment {
+  kind: NoticeKind;
+  text: string;
+  /** Some names are left out ("and N others"): the full list is worth offering. */
+  truncated: boolean;
+}
+
+const VERBS: Record<Exclude<NoticeKind, 'renamed'>, string> = {
+  joined: 'joined',
+  left: 'left',
+  reconnected: 'reconnected',
+};
+
+/** "Ada", "Ada and Bo", "Ada, Bo and Cy", "Ada, Bo and 5 others". */
+export function listNames(names: readonly string[], others = 'others'): string {
+  if (names.length <= 1) {
+    return names[0] ?? '';
+  }
+  if (names.length <= NAMES_LISTED) {
+    return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  }
+  const rest = names.length - NAMES_SHOWN;
+  return `${names.slice(0, NAMES_SHOWN).join(', ')} and ${rest} ${rest === 1 ? others.replace(/s$/, '') : others}`;
+}
+
+/**
+ * A run's line, a segment per kind in the order each first happened. One notice reads as it
+ * always did ("Ada joined", "Reconnected", "User_1234 is now Ada").
+ */
+export function summarize(run: NoticeRun): NoticeSegment[] {
+  if (run.notices.length === 1) {
+    const [only] = run.notices as [NoticeItem];
+    return [{ kind: only.kind, text: only.text, truncated: false }];
+  }
+  const groups = new Map<NoticeKind, string[]>();
+  for (const notice of run.notices) {
+    const group = groups.get(notice.kind) ?? [];
+    // A rename is its own sentence; the others are a name, listed once per kind.
+    const part = notice.kind === 'renamed' ? notice.text : notice.username;
+    if (!group.includes(part)) {
+      group.push(part);
+    }
+    groups.set(notice.kind, group);
+  }
+  return [...groups].map(([kind, parts]) => ({
+    kind,
+    text:
+      kind === 'renamed' ? listNames(parts, 'other renames') : `${listNames(parts)} ${VERBS[kind]}`,
+    truncated: parts.length > NAMES_LISTED,
+  }));
+}
