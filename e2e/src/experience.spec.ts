@@ -212,14 +212,15 @@ test.describe('A chat people enjoy (presence, typing, time, reading comfort, the
     const separators = bo.getByTestId('day-separator');
     expect(await separators.allTextContents()).toEqual(['Today']);
 
-    // A reader whose clock is a day ahead sees these under "Yesterday"; their own arrival (a
-    // notice stamped with their clock) comes under "Today".
+    // A reader whose clock is a day ahead sees these under "Yesterday"; a rename heard after
+    // they arrived (a notice stamped with their clock) comes under "Today".
     const later = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     contexts.push(later);
     const tomorrow = await later.newPage();
     await tomorrow.clock.install({ time: Date.now() + 24 * 60 * 60 * 1000 });
     await tomorrow.goto(server.url);
     await tomorrow.getByTestId('message').filter({ hasText: 'Five' }).waitFor();
+    await rename(bo, 'Bo B');
     await tomorrow.getByTestId('notice').first().waitFor();
     const days = tomorrow.getByTestId('day-separator');
     expect((await days.allTextContents()).map((text) => text.trim())).toEqual([
