@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { collapseRuns, leftToReconnect, listNames, RECONNECT_WINDOW_MS } from './notice-runs';
+import {
+  collapseRuns,
+  leftToReconnect,
+  listNames,
+  RECONNECT_WINDOW_MS,
+  summarize,
+} from './notice-runs';
 import type { ConfirmedMessage, NoticeItem, TimelineEntry } from './timeline-items';
 
 const NOON = new Date(2026, 10, 28, 12).getTime();
@@ -30,6 +36,33 @@ describe('listNames', () => {
     expect(listNames(['Ada', 'Bo', 'Cy'])).toBe('Ada, Bo and Cy');
     expect(listNames(['Ada', 'Bo', 'Cy', 'Dee'])).toBe('Ada, Bo and 2 others');
     expect(listNames(['A', 'B', 'C', 'D', 'E', 'F', 'G'])).toBe('A, B and 5 others');
+  });
+});
+
+describe('summarize', () => {
+  it('keeps each name a piece of its own, so a right-to-left name cannot reorder the line', () => {
+    const [run] = collapseRuns([
+      notice(1, { username: 'שלום', text: 'שלום joined' }),
+      notice(2, { username: 'Bo' }),
+      notice(3, { kind: 'left', username: 'Cy', text: 'Cy left' }),
+    ]);
+    if (run?.kind !== 'notices') {
+      throw new Error('no run');
+    }
+    expect(summarize(run)).toEqual([
+      {
+        kind: 'joined',
+        text: 'שלום and Bo joined',
+        pieces: [{ name: 'שלום' }, { words: ' and ' }, { name: 'Bo' }, { words: ' joined' }],
+        truncated: false,
+      },
+      {
+        kind: 'left',
+        text: 'Cy left',
+        pieces: [{ name: 'Cy' }, { words: ' left' }],
+        truncated: false,
+      },
+    ]);
   });
 });
 

@@ -100,10 +100,15 @@ export function collapseRuns(entries: readonly TimelineEntry[]): TimelineItem[] 
   return items;
 }
 
+/** A piece of a segment's text: a name (drawn in its own direction) or the words around it. */
+export type NoticePiece = { name: string } | { words: string };
+
 /** One part of a run's line: all its joins, all its leaves, … */
 export interface NoticeSegment {
   kind: NoticeKind;
   text: string;
+  /** The text in pieces, each name apart, so a right-to-left name cannot reorder the sentence. */
+  pieces: NoticePiece[];
   /** Some names are left out ("and N others"): the full list is worth offering. */
   truncated: boolean;
 }
@@ -114,16 +119,35 @@ const VERBS: Record<Exclude<NoticeKind, 'renamed'>, string> = {
   reconnected: 'reconnected',
 };
 
-/** "Ada", "Ada and Bo", "Ada, Bo and Cy", "Ada, Bo and 5 others". */
-export function listNames(names: readonly string[], others = 'others'): string {
+/** "Ada", "Ada and Bo", "Ada, Bo and Cy", "Ada, Bo and 5 others", in pieces. */
+function namePieces(names: readonly string[], others: string, asNames: boolean): NoticePiece[] {
+  const piece = (part: string): NoticePiece => (asNames ? { name: part } : { words: part });
   if (names.length <= 1) {
-    return names[0] ?? '';
+    return names.map(piece);
+  }
+  const shown = names.length <= NAMES_LISTED ? names.slice(0, -1) : names.slice(0, NAMES_SHOWN);
+  const pieces: NoticePiece[] = [];
+  for (const [index, part] of shown.entries()) {
+    if (index > 0) {
+      pieces.push({ words: ', ' });
+    }
+    pieces.push(piece(part));
   }
   if (names.length <= NAMES_LISTED) {
-    return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+    pieces.push({ words: ' and ' }, piece(names.at(-1) as string));
+  } else {
+    const rest = names.length - NAMES_SHOWN;
+    pieces.push({ words: ` and ${rest} ${rest === 1 ? others.replace(/s$/, '') : others}` });
   }
-  const rest = names.length - NAMES_SHOWN;
-  return `${names.slice(0, NAMES_SHOWN).join(', ')} and ${rest} ${rest === 1 ? others.replace(/s$/, '') : others}`;
+  return pieces;
+}
+
+const textOf = (pieces: readonly NoticePiece[]) =>
+  pieces.map((piece) => ('name' in piece ? piece.name : piece.words)).join('');
+
+/** "Ada", "Ada and Bo", "Ada, Bo and Cy", "Ada, Bo and 5 others". */
+export function listNames(names: readonly string[], others = 'others'): string {
+  return textOf(namePieces(names, others, true));
 }
 
 /**
@@ -133,7 +157,11 @@ export function listNames(names: readonly string[], others = 'others'): string {
 export function summarize(run: NoticeRun): NoticeSegment[] {
   if (run.notices.length === 1) {
     const [only] = run.notices as [NoticeItem];
-    return [{ kind: only.kind, text: only.text, truncated: false }];
+    const pieces: NoticePiece[] =
+      only.kind === 'renamed' || only.mine
+        ? [{ words: only.text }]
+        : [{ name: only.username }, { words: ` ${VERBS[only.kind]}` }];
+    return [{ kind: only.kind, text: only.text, pieces, truncated: false }];
   }
   const groups = new Map<NoticeKind, string[]>();
   for (const notice of run.notices) {
@@ -145,10 +173,11 @@ export function summarize(run: NoticeRun): NoticeSegment[] {
     }
     groups.set(notice.kind, group);
   }
-  return [...groups].map(([kind, parts]) => ({
-    kind,
-    text:
-      kind === 'renamed' ? listNames(parts, 'other renames') : `${listNames(parts)} ${VERBS[kind]}`,
-    truncated: parts.length > NAMES_LISTED,
-  }));
+  return [...groups].map(([kind, parts]) => {
+    const pieces =
+      kind === 'renamed'
+        ? namePieces(parts, 'other renames', false)
+        : [...namePieces(parts, 'others', true), { words: ` ${VERBS[kind]}` }];
+    return { kind, text: textOf(pieces), pieces, truncated: parts.length > NAMES_LISTED };
+  });
 }
