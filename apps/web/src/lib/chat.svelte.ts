@@ -288,14 +288,16 @@ export class ChatClient {
     socket.on(ServerEvent.UserJoined, (payload) => {
       const username = text(payload?.username);
       if (username) {
-        timeline.notice('joined', username, `${username} joined`, username === this.username);
+        const mine = username === this.username;
+        timeline.notice('joined', username, `${username} joined`, mine, text(payload?.user_id));
       }
     });
 
     socket.on(ServerEvent.UserLeft, (payload) => {
       const username = text(payload?.username);
       if (username) {
-        timeline.notice('left', username, `${username} left`, username === this.username);
+        const mine = username === this.username;
+        timeline.notice('left', username, `${username} left`, mine, text(payload?.user_id));
       }
     });
 

@@ -82,13 +82,13 @@ describe('Presence notices', () => {
   });
 
   it('matches by user_id when given: a namesake after a rename is someone else', () => {
-    const { chat, join } = chatFixture();
+    const { chat, socket, join } = chatFixture();
     join([wireMessage(1)]);
-    chat.timeline.notice('left', 'Bo', 'Bo left', false, 'bo');
-    chat.timeline.notice('joined', 'Bo', 'Bo joined', false, 'other');
+    socket.fire('user_left', { username: 'Bo', user_id: 'bo' });
+    socket.fire('user_joined', { username: 'Bo', user_id: 'other' });
     expect(shown(chat.timeline.items)).toEqual([1, 'Bo left · Bo joined']);
-    chat.timeline.notice('left', 'Cy', 'Cy left', false, 'cy');
-    chat.timeline.notice('joined', 'Cy', 'Cy joined', false, 'cy');
+    socket.fire('user_left', { username: 'Cy', user_id: 'cy' });
+    socket.fire('user_joined', { username: 'Cy', user_id: 'cy' });
     expect(shown(chat.timeline.items)).toEqual([1, 'Bo left · Bo joined · Cy reconnected']);
   });
 
