@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 
 import { ErrorCode } from '@parley/protocol';
 import { io } from 'socket.io-client';
@@ -12,40 +11,28 @@ import {
   startApp,
   waitFor,
 } from './support/chat-test-app.js';
-import { createTestDatabase } from '../src/testing/test-postgres.js';
 import { REDIS_URL, testRedisPrefix } from '../src/testing/test-redis.js';
+import { startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
 /**
  * Two nodes (two apps on two ports) sharing Redis for fan-out and PostgreSQL for history, each with
  * its own clients, as behind a load balancer.
  */
 describe('Two nodes with REDIS_URL and DATABASE_URL (real Redis, real PostgreSQL)', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  const redis = testRedisPrefix();
-  const apps: NestExpressApplication[] = [];
+  let nodes: TwoNodes;
+  let urls: string[] = [];
   const clients: Joined[] = [];
-  const urls: string[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    for (let node = 0; node < 2; node++) {
-      const { app, url } = await startApp({
-        DATABASE_URL: database.url,
-        REDIS_URL,
-        REDIS_KEY_PREFIX: redis.prefix,
-      });
-      apps.push(app);
-      urls.push(url);
-    }
+    nodes = await startTwoNodes();
+    urls = nodes.urls;
   });
 
   afterAll(async () => {
     for (const client of clients) {
       client.socket.disconnect();
     }
-    await Promise.all(apps.map((app) => app.close()));
-    await database.drop();
-    await redis.clean();
+    await nodes.close();
   });
 
   async function joinNode(node: number, room = 'cluster'): Promise<Joined> {
@@ -108,7 +95,7 @@ describe('Two nodes with REDIS_URL and DATABASE_URL (real Redis, real PostgreSQL
     const pair = await Promise.all(
       [0, 1].map(() =>
         startApp({
-          DATABASE_URL: database.url,
+          DATABASE_URL: nodes.databaseUrl,
           REDIS_URL,
           REDIS_KEY_PREFIX: strict.prefix,
           MESSAGE_RATE_PER_SECOND: '1',

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ErrorCode, ROOM_LIST_MAX } from '@parley/protocol';
 
 import {
@@ -10,11 +9,9 @@ import {
   record,
   request,
   settle,
-  startApp,
   waitFor,
 } from './support/chat-test-app.js';
-import { createTestDatabase } from '../src/testing/test-postgres.js';
-import { REDIS_URL, testRedisPrefix } from '../src/testing/test-redis.js';
+import { startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
 /** The room names of a `list_rooms` answer with their counts, or the refusal. */
 async function listed(joined: Joined, payload: unknown = {}) {
@@ -146,32 +143,20 @@ describe('list_rooms: the rooms people are in (real app, real sockets)', () => {
 });
 
 describe('list_rooms in a cluster (two nodes, real Redis and PostgreSQL)', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  const redis = testRedisPrefix();
-  const apps: NestExpressApplication[] = [];
-  const urls: string[] = [];
+  let nodes: TwoNodes;
+  let urls: string[] = [];
   const clients: Joined[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    for (let node = 0; node < 2; node++) {
-      const { app, url } = await startApp({
-        DATABASE_URL: database.url,
-        REDIS_URL,
-        REDIS_KEY_PREFIX: redis.prefix,
-      });
-      apps.push(app);
-      urls.push(url);
-    }
+    nodes = await startTwoNodes();
+    urls = nodes.urls;
   });
 
   afterAll(async () => {
     for (const client of clients) {
       client.socket.disconnect();
     }
-    await Promise.all(apps.map((app) => app.close()));
-    await database.drop();
-    await redis.clean();
+    await nodes.close();
   });
 
   async function joinNode(node: number, room: string): Promise<Joined> {
