@@ -3,7 +3,7 @@ import { type RunningServer, startServer } from '@parley/server/testing';
 
 import { moderateViolations } from './support/axe.js';
 import { screenshot } from './support/browser.js';
-import { messageActions, openMessageMenu, send } from './support/chat-page.js';
+import { messageActions, openMessageMenu, rename, send } from './support/chat-page.js';
 import {
   GENEROUS_LIMITS,
   message,
@@ -204,6 +204,13 @@ test.describe('phones, zoom and the keyboard (#21)', () => {
     const composer = bo.getByTestId('composer-input');
     await composer.fill('שלום לכולם');
     expect(await composer.evaluate((element) => element.matches(':dir(rtl)'))).toBe(true);
+    // A right-to-left name is isolated in the typing line: it reads "…אדה is typing", not reordered.
+    await rename(ada, 'אדה');
+    await bo.getByTestId('online-user').filter({ hasText: 'אדה' }).waitFor();
+    await ada.getByTestId('composer-input').pressSequentially('typing');
+    const typing = bo.getByTestId('typing-indicator');
+    await expect(typing).toHaveText('אדה is typing…');
+    await expect(typing.locator('bdi')).toHaveText('אדה');
     await screenshot(bo, 'small-bidi');
   });
 
