@@ -18,3 +18,23 @@ export const ICONS = {
   delete: 'M5 7h14M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3',
   copy: 'M9 9h10v11H9zM5 15V4h10',
 } as const;
+
+/**
+ * What a shown message's menu offers: Copy text for any; Edit and Delete too when it is mine and
+ * stored (`changeable`). Each entry runs the matching handler.
+ */
+export function messageActions(
+  changeable: boolean,
+  run: { copy: () => void; edit: () => void; delete: () => void },
+): MessageAction[] {
+  const actions: MessageAction[] = [
+    { id: 'copy', label: 'Copy text', icon: ICONS.copy, run: run.copy },
+  ];
+  if (changeable) {
+    actions.push(
+      { id: 'edit', label: 'Edit', icon: ICONS.edit, run: run.edit },
+      { id: 'delete', label: 'Delete', icon: ICONS.delete, danger: true, run: run.delete },
+    );
+  }
+  return actions;
+}
