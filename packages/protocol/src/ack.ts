@@ -7,6 +7,8 @@ export interface AckError {
   message: string;
   /** With `rate_limited`: milliseconds to wait before trying again. */
   retry_after?: number;
+  /** With `banned` or `muted`: until when (ms since the epoch); absent for a ban for good. */
+  until?: number;
 }
 
 /** A successful request, with whatever the request returns spread beside `ok`. */

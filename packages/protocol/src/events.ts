@@ -21,6 +21,31 @@ export const ClientEvent = {
    * it then answers an empty list.
    */
   ListRooms: 'list_rooms',
+  /**
+   * `{ action, user_id, … }` (owners and moderators): mute, unmute, kick, ban, unban or clean up
+   * one person; the room gets `member_moderated`. See `moderatePayloadSchema`.
+   */
+  Moderate: 'moderate',
+  /** `{ user_id, role }` (the owner): make or unmake a moderator, or hand over the room. */
+  SetRole: 'set_role',
+  /** `{ topic?, slow_mode_s?, locked? }` (owners and moderators); the room gets `room_updated`. */
+  UpdateRoom: 'update_room',
+  /** `{ rotate? }` (owners and moderators) → ack with the invite of the locked room. */
+  RoomInvite: 'room_invite',
+  /** `{}` (the owner) → ack with a new recovery code, shown once; it replaces the last one. */
+  RecoveryCode: 'recovery_code',
+  /** `{ code }`: a recovery code makes this session the room's owner. */
+  ClaimOwnership: 'claim_ownership',
+  /** `{ id, reason? }`: anyone reports a message; moderators present get `message_reported`. */
+  ReportMessage: 'report_message',
+  /** `{ before? }` (owners and moderators) → ack with the open reports, newest first. */
+  ListReports: 'list_reports',
+  /** `{ report_id }` (owners and moderators): the report was dealt with; moderators get `report_resolved`. */
+  ResolveReport: 'resolve_report',
+  /** `{ before? }` (owners and moderators) → ack with the audit log, newest first. */
+  ListAudit: 'list_audit',
+  /** `{}` (owners and moderators) → ack with the bans in force. */
+  ListBans: 'list_bans',
 } as const;
 export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
 
@@ -63,6 +88,14 @@ export const ServerEvent = {
    * so tutorial-era clients (which never pass acks) still learn why.
    */
   RequestRefused: 'request_refused',
+  /** To the room: an owner, a moderator or the operator acted on someone (see `MemberAction`). */
+  MemberModerated: 'member_moderated',
+  /** To a newcomer after `set_username`, and to the room on every change: topic, slow mode, lock. */
+  RoomUpdated: 'room_updated',
+  /** To the owner and moderators present: someone reported a message. */
+  MessageReported: 'message_reported',
+  /** To the owner and moderators present: a report was dealt with. */
+  ReportResolved: 'report_resolved',
 } as const;
 export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
 

@@ -4,6 +4,7 @@ export * from './events.js';
 export * from './format.js';
 export * from './limits.js';
 export * from './mentions.js';
+export * from './moderation.js';
 export * from './names.js';
 export * from './parse.js';
 export * from './rooms.js';

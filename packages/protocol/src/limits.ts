@@ -45,3 +45,18 @@ export const MESSAGE_MAX_COMBINING_MARKS = 4;
 export const MESSAGE_MAX_BLANK_LINES = 2;
 /** Most rooms one `list_rooms` answer names (the asker's own room is never among them). */
 export const ROOM_LIST_MAX = 20;
+/** Longest room topic, in characters (one line). */
+export const TOPIC_MAX_LENGTH = 200;
+/** Longest reason a moderator or a reporter may give. */
+export const MODERATION_REASON_MAX_LENGTH = 200;
+/** Longest slow mode: one message per person per hour. */
+export const SLOW_MODE_MAX_S = 3600;
+/** Longest mute or timed ban (a year); longer is a ban for good. */
+export const MODERATION_DURATION_MAX_S = 366 * 24 * 3600;
+/** Most messages one clean-up removes. */
+export const CLEAN_UP_MAX = 100;
+/** Entries per page of the audit log and of the report queue. */
+export const AUDIT_PAGE_SIZE = 50;
+export const REPORTS_PAGE_SIZE = 50;
+/** Longest invite a handshake may carry (they are 22 characters). */
+export const INVITE_MAX_LENGTH = 64;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   CLIENT_ID_MAX_LENGTH,
   HISTORY_PAGE_MAX,
+  INVITE_MAX_LENGTH,
   MESSAGE_MAX_LENGTH,
   ROOM_LIST_MAX,
   SESSION_TOKEN_MAX_LENGTH,
@@ -116,11 +117,14 @@ export const handshakeAuthSchema = z
     offset: offsetSchema.optional().catch(undefined),
     /** Optional abilities (`ClientFeature`); unknown ones are ignored. */
     features: z.array(z.string().max(64)).max(32).optional().catch(undefined),
+    /** The invite of a locked room (from the invite link). */
+    invite: z.string().min(1).max(INVITE_MAX_LENGTH).optional().catch(undefined),
   })
   .catch({})
-  .transform(({ session, room, server_offset, offset, features }) => ({
+  .transform(({ session, room, server_offset, offset, features, invite }) => ({
     session,
     room,
+    invite,
     offset: server_offset ?? offset,
     presenceBatch: features?.includes(ClientFeature.PresenceBatch) ?? false,
   }));
@@ -143,11 +147,15 @@ export type HandshakeAuth = z.output<typeof handshakeAuthSchema>;
 
 /** Public id of a session in one room (see `new_message.user_id`). */
 const userIdSchema = z.string();
+/** `owner` or `moderator` (see `RoomRole`); absent for everyone else. */
+export const roomRoleSchema = z.enum(['owner', 'moderator']);
+const roleSchema = roomRoleSchema;
 
 export const userJoinedPayloadSchema = z.object({
   username: z.string(),
   avatar: avatarSchema,
   user_id: userIdSchema.optional(),
+  role: roleSchema.optional(),
 });
 export const userLeftPayloadSchema = z.object({
   username: z.string(),
@@ -158,6 +166,7 @@ export const onlineUserSchema = z.object({
   username: z.string(),
   avatar: avatarSchema,
   user_id: userIdSchema,
+  role: roleSchema.optional(),
 });
 export const userListPayloadSchema = z.object({
   /** Sorted by name; in a big room only the first `USER_LIST_LIMIT` (the newcomer among them). */
@@ -194,6 +203,8 @@ export const setUsernamePayloadSchema = z.object({
   room: z.string().optional(),
   /** This server's limits, where they differ from the protocol's defaults. */
   limits: z.object({ message_max_length: z.number().int().positive() }).optional(),
+  /** Your role in this room, if any. */
+  role: roleSchema.optional(),
 });
 export const newMessagePayloadSchema = z.object({
   username: z.string(),
@@ -217,6 +228,8 @@ export const newMessagePayloadSchema = z.object({
   edited_ts: z.number().int().optional(),
   /** The author removed the message: `message` is empty, the tombstone keeps its place. */
   deleted: z.boolean().optional(),
+  /** With `deleted`: an owner or moderator removed it, not its author. */
+  removed: z.boolean().optional(),
 });
 export const messageEditedPayloadSchema = z.object({
   id: messageIdSchema,
@@ -225,7 +238,11 @@ export const messageEditedPayloadSchema = z.object({
   /** Who the edited text mentions (as in `new_message`); absent when nobody. */
   mentions: z.array(z.string()).optional(),
 });
-export const messageDeletedPayloadSchema = z.object({ id: messageIdSchema });
+export const messageDeletedPayloadSchema = z.object({
+  id: messageIdSchema,
+  /** An owner or moderator removed it, not its author. */
+  removed: z.boolean().optional(),
+});
 export const historyPayloadSchema = z.object({
   /** Oldest first, each shaped like `new_message`. */
   messages: z.array(newMessagePayloadSchema),
@@ -266,6 +283,8 @@ export const requestRefusedPayloadSchema = z.object({
   message: z.string(),
   /** With `rate_limited`: milliseconds to wait before trying again. */
   retry_after: z.number().optional(),
+  /** With `muted` or `banned`: until when (ms since the epoch). */
+  until: z.number().optional(),
 });
 
 export type UserJoinedPayload = z.output<typeof userJoinedPayloadSchema>;

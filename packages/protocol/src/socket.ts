@@ -1,6 +1,25 @@
 import type { Ack } from './ack.js';
 import type { ClientEvent, ServerEvent } from './events.js';
 import type {
+  AuditEntry,
+  Ban,
+  ClaimOwnershipPayload,
+  MemberAction,
+  MemberModeratedPayload,
+  ModeratePayload,
+  PageBackPayload,
+  Report,
+  ReportMessagePayload,
+  ReportResolvedPayload,
+  ResolveReportPayload,
+  RoomInvitePayload,
+  RoomRole,
+  RoomSettings,
+  RoomUpdatedPayload,
+  SetRolePayload,
+  UpdateRoomPayload,
+} from './moderation.js';
+import type {
   ActiveRoom,
   DeleteMessagePayload,
   EditMessagePayload,
@@ -29,6 +48,27 @@ export type EditMessageAck = Ack<{ id: number; edited_ts: number }>;
 export type DeleteMessageAck = Ack<{ id: number }>;
 export type UpdateUsernameAck = Ack<{ username: string }>;
 export type ListRoomsAck = Ack<{ rooms: ActiveRoom[] }>;
+export type ModerateAck = Ack<{
+  action: MemberAction;
+  user_id: string;
+  until?: number;
+  /** `ban`: the address they connected from is banned too (known while they are or were here). */
+  by_address?: boolean;
+  /** `clean_up`: the ids of the messages removed. */
+  ids?: number[];
+}>;
+export type SetRoleAck = Ack<{ user_id: string; role: RoomRole | null }>;
+export type UpdateRoomAck = Ack<{ room: RoomSettings }>;
+/** The invite secret: put it in the link's fragment (`/r/<room>#invite=<invite>`). */
+export type RoomInviteAck = Ack<{ invite: string }>;
+/** Shown once: only its hash is kept. */
+export type RecoveryCodeAck = Ack<{ code: string }>;
+export type ClaimOwnershipAck = Ack<{ role: RoomRole }>;
+export type ReportMessageAck = Ack<{ report_id: number }>;
+export type ListReportsAck = Ack<{ reports: Report[]; has_more: boolean }>;
+export type ResolveReportAck = Ack<{ report_id: number }>;
+export type ListAuditAck = Ack<{ entries: AuditEntry[]; has_more: boolean }>;
+export type ListBansAck = Ack<{ bans: Ban[] }>;
 
 /**
  * Events a client emits. Typed clients always pass the ack; on the wire it stays optional, since
@@ -58,6 +98,29 @@ export interface ClientToServerEvents {
     ack: (res: DeleteMessageAck) => void,
   ) => void;
   [ClientEvent.ListRooms]: (payload: ListRoomsPayload, ack: (res: ListRoomsAck) => void) => void;
+  [ClientEvent.Moderate]: (payload: ModeratePayload, ack: (res: ModerateAck) => void) => void;
+  [ClientEvent.SetRole]: (payload: SetRolePayload, ack: (res: SetRoleAck) => void) => void;
+  [ClientEvent.UpdateRoom]: (payload: UpdateRoomPayload, ack: (res: UpdateRoomAck) => void) => void;
+  [ClientEvent.RoomInvite]: (payload: RoomInvitePayload, ack: (res: RoomInviteAck) => void) => void;
+  [ClientEvent.RecoveryCode]: (
+    payload: Record<string, never>,
+    ack: (res: RecoveryCodeAck) => void,
+  ) => void;
+  [ClientEvent.ClaimOwnership]: (
+    payload: ClaimOwnershipPayload,
+    ack: (res: ClaimOwnershipAck) => void,
+  ) => void;
+  [ClientEvent.ReportMessage]: (
+    payload: ReportMessagePayload,
+    ack: (res: ReportMessageAck) => void,
+  ) => void;
+  [ClientEvent.ListReports]: (payload: PageBackPayload, ack: (res: ListReportsAck) => void) => void;
+  [ClientEvent.ResolveReport]: (
+    payload: ResolveReportPayload,
+    ack: (res: ResolveReportAck) => void,
+  ) => void;
+  [ClientEvent.ListAudit]: (payload: PageBackPayload, ack: (res: ListAuditAck) => void) => void;
+  [ClientEvent.ListBans]: (payload: Record<string, never>, ack: (res: ListBansAck) => void) => void;
 }
 
 /** Events the server emits. */
@@ -74,6 +137,10 @@ export interface ServerToClientEvents {
   [ServerEvent.UserTyping]: (payload: UserTypingPayload) => void;
   [ServerEvent.MessageEdited]: (payload: MessageEditedPayload) => void;
   [ServerEvent.MessageDeleted]: (payload: MessageDeletedPayload) => void;
+  [ServerEvent.MemberModerated]: (payload: MemberModeratedPayload) => void;
+  [ServerEvent.RoomUpdated]: (payload: RoomUpdatedPayload) => void;
+  [ServerEvent.MessageReported]: (payload: Report) => void;
+  [ServerEvent.ReportResolved]: (payload: ReportResolvedPayload) => void;
 }
 
 /** Events between server nodes (none yet: a single node uses the in-memory adapter). */
@@ -98,6 +165,13 @@ export interface SocketData {
   room: string;
   /** The client announced `presence_batch`: in big rooms it gets `presence_changed`. */
   presenceBatch?: boolean;
+  /** Public id of the session in this room (set at admission). */
+  userId?: string;
+  /**
+   * Keyed hash of the client's address (IPv6: its /64), for address bans across the cluster;
+   * the address itself is never stored.
+   */
+  addressHash?: string;
 }
 
 /**
