@@ -40,6 +40,8 @@ export interface Tables {
     edited_ts: number | null;
     deleted: Generated<boolean>;
     changed_ts: number | null;
+    /** With `deleted`: an owner or moderator removed it. */
+    removed: Generated<boolean>;
   };
   sessions: {
     id: string;
@@ -50,6 +52,59 @@ export interface Tables {
     last_seen_at: number;
     used: Generated<boolean>;
   };
+  rooms: {
+    room: string;
+    owner_user_id: string | null;
+    topic: Generated<string>;
+    slow_mode_s: Generated<number>;
+    locked: Generated<boolean>;
+    invite: string | null;
+    recovery_hash: string | null;
+  };
+  room_moderators: { room: string; user_id: string };
+  restrictions: {
+    id: Generated<number>;
+    room: string;
+    /** 'mute' | 'ban' | 'kick'; one of each kind per person and room. */
+    kind: string;
+    user_id: string;
+    address_hash: string | null;
+    username: string | null;
+    until: number | null;
+    reason: string | null;
+    by_user_id: string;
+    by_username: string;
+    ts: number;
+  };
+  room_passes: { room: string; user_id: string };
+  audit_log: {
+    id: Generated<number>;
+    room: string;
+    ts: number;
+    action: string;
+    by_user_id: string;
+    by_username: string;
+    user_id: string | null;
+    username: string | null;
+    until: number | null;
+    reason: string | null;
+    detail: string | null;
+  };
+  reports: {
+    id: Generated<number>;
+    room: string;
+    message_id: number;
+    message: string;
+    author_user_id: string;
+    author_username: string;
+    reporter_user_id: string;
+    reporter_username: string;
+    reason: string | null;
+    ts: number;
+    resolved_by: string | null;
+    resolved_ts: number | null;
+  };
+  server_secrets: { name: string; value: string };
 }
 
 /** A compiled statement and the order its named parameters bind in. */
@@ -72,11 +127,11 @@ export class Statement<Params extends object> {
 
 /** Marks a parameter's place while building: compiled, it becomes `?` or `$n`, bound by name. */
 const MARK = '\u0000parley-param:';
-function param<T = string>(name: string): T {
+export function param<T = string>(name: string): T {
   return `${MARK}${name}` as T;
 }
 
-function compile<Params extends object>(query: Compilable): Statement<Params> {
+export function compile<Params extends object>(query: Compilable): Statement<Params> {
   const { sql: text, parameters } = query.compile();
   const names = parameters.map((value) => {
     if (typeof value !== 'string' || !value.startsWith(MARK)) {
@@ -110,12 +165,16 @@ export function builderFor(dialect: SqlDialect): Kysely<Tables> {
 /** A new message as the insert binds it: mentions as their JSON text. */
 export type NewMessageParams = Omit<NewStoredMessage, 'mentions'> & { mentions: string };
 
+/** A boolean literal as `dialect` stores it (SQLite: 0/1, which its partial indexes say too). */
+export function boolLiteral(dialect: SqlDialect, value: boolean): RawBuilder<boolean> {
+  return (dialect === 'sqlite' ? sql.lit(value ? 1 : 0) : sql.lit(value)) as RawBuilder<boolean>;
+}
+
 /** Every statement of both stores, compiled for `dialect`. */
 export function chatStatements(dialect: SqlDialect) {
   const db = builderFor(dialect);
   // SQLite stores booleans as 0/1 and its partial index says `used = 0`: the same words here.
-  const bool = (value: boolean) =>
-    (dialect === 'sqlite' ? sql.lit(value ? 1 : 0) : sql.lit(value)) as RawBuilder<boolean>;
+  const bool = (value: boolean) => boolLiteral(dialect, value);
   const room = param('room');
   const seq = param<number>('seq');
   const limit = param<number>('limit');
@@ -150,6 +209,22 @@ export function chatStatements(dialect: SqlDialect) {
       db.deleteFrom('sessions').where(key, 'in', picked),
     );
   };
+
+  const tombstoneSet = (removed: boolean) => ({
+    message: sql.lit(''),
+    mentions: sql.lit('[]'),
+    deleted: bool(true),
+    removed: bool(removed),
+    changed_ts: param<number>('deletedTs'),
+  });
+  const tombstone = (removed: boolean) =>
+    compile<{ room: string; seq: number; deletedTs: number }>(
+      db
+        .updateTable('messages')
+        .set(tombstoneSet(removed))
+        .where('room', '=', room)
+        .where('seq', '=', seq),
+    );
 
   return {
     messageByClientId: compile<{ sessionId: string; room: string; clientId: string }>(
@@ -209,17 +284,46 @@ export function chatStatements(dialect: SqlDialect) {
         .where('room', '=', room)
         .where('seq', '=', seq),
     ),
-    delete: compile<{ room: string; seq: number; deletedTs: number }>(
+    delete: tombstone(false),
+    /** Deleted by an owner or moderator: the tombstone says so. */
+    remove: tombstone(true),
+    /**
+     * The newest `limit` messages of a session in a room not yet deleted become removed
+     * tombstones, in one statement; returns their numbers. Walks the room's (room, seq) index from
+     * the end: moderators clean up what someone wrote lately.
+     */
+    removeLatestBy: compile<{
+      room: string;
+      sessionId: string;
+      limit: number;
+      deletedTs: number;
+    }>(
       db
         .updateTable('messages')
-        .set({
-          message: sql.lit(''),
-          mentions: sql.lit('[]'),
-          deleted: bool(true),
-          changed_ts: param<number>('deletedTs'),
-        })
+        .set(tombstoneSet(true))
+        .where('deleted', '=', bool(false))
+        .where(
+          'id',
+          'in',
+          db
+            .selectFrom('messages')
+            .select('id')
+            .where('room', '=', room)
+            .where('session_id', '=', param('sessionId'))
+            .where('deleted', '=', bool(false))
+            .orderBy('seq', 'desc')
+            .limit(limit),
+        )
+        .returning('seq'),
+    ),
+    /** Who wrote the newest `limit` messages (deduplicated by the caller). */
+    recentAuthors: compile<{ room: string; limit: number }>(
+      db
+        .selectFrom('messages')
+        .select(['session_id', 'username'])
         .where('room', '=', room)
-        .where('seq', '=', seq),
+        .orderBy('seq', 'desc')
+        .limit(limit),
     ),
     changed: compile<{ room: string; sinceTs: number; uptoId: number; limit: number }>(
       db

@@ -1,3 +1,5 @@
+import type { ModerationStore } from './moderation-store.js';
+
 /** A message as stored: the wire's `new_message` fields plus who sent it. */
 export interface StoredMessage {
   /** Its number in its room (1, 2, …): the wire's `id`. Says nothing about other rooms. */
@@ -16,9 +18,18 @@ export interface StoredMessage {
   editedTs: number | null;
   /** Removed by its author: `message` is empty and `mentions` too. */
   deleted: boolean;
+  /** With `deleted`: removed by an owner or moderator, not its author. */
+  removed: boolean;
 }
 
-export type NewStoredMessage = Omit<StoredMessage, 'id' | 'editedTs' | 'deleted'>;
+export type NewStoredMessage = Omit<StoredMessage, 'id' | 'editedTs' | 'deleted' | 'removed'>;
+
+/** Someone who wrote in a room lately, as {@link ChatStore.recentAuthors} finds them. */
+export interface RecentAuthor {
+  sessionId: string;
+  /** The name on their newest message there. */
+  username: string;
+}
 
 export interface SessionRecord {
   id: string;
@@ -49,6 +60,8 @@ export interface MessagePage {
  * async so that a networked store fits the same shape.
  */
 export interface ChatStore {
+  /** Roles, restrictions, settings, reports and the audit log, in the same database. */
+  readonly moderation: ModerationStore;
   /**
    * Whether this process sees every write to the store, so a page it read stays true until it
    * changes the room itself (then a room's newest page may be kept in memory).
@@ -71,8 +84,23 @@ export interface ChatStore {
     mentions: string[],
     editedTs: number,
   ): Promise<void>;
-  /** Empties a message and marks it deleted; its id and place stay (a tombstone). */
-  deleteMessage(room: string, id: number, deletedTs: number): Promise<void>;
+  /**
+   * Empties a message and marks it deleted; its id and place stay (a tombstone). `removed`: an
+   * owner or moderator did it.
+   */
+  deleteMessage(room: string, id: number, deletedTs: number, removed?: boolean): Promise<void>;
+  /**
+   * Removes (as a moderator) the newest `count` messages of `sessionId` in `room` that are not
+   * deleted yet, in one transaction; their ids, oldest first.
+   */
+  removeLatestBy(
+    room: string,
+    sessionId: string,
+    count: number,
+    deletedTs: number,
+  ): Promise<number[]>;
+  /** The distinct authors of the newest `scan` messages of `room`, most recent first. */
+  recentAuthors(room: string, scan: number): Promise<RecentAuthor[]>;
   /**
    * Messages of `room` up to `uptoId` edited or deleted at `sinceTs` or later, at most `limit`
    * (the latest changes), oldest change first: what a client that resumes may have missed.
@@ -124,4 +152,17 @@ export function pageOf<Row>(
   const more = rows.length > limit;
   const kept = more ? (direction === 'older' ? rows.slice(1) : rows.slice(0, limit)) : rows;
   return { messages: kept.map(toMessage), more };
+}
+
+/** Rows of `recentAuthors`, newest first, down to one per session (its newest name). */
+export function distinctAuthors(
+  rows: ReadonlyArray<{ session_id: string; username: string }>,
+): RecentAuthor[] {
+  const seen = new Map<string, RecentAuthor>();
+  for (const row of rows) {
+    if (!seen.has(row.session_id)) {
+      seen.set(row.session_id, { sessionId: row.session_id, username: row.username });
+    }
+  }
+  return [...seen.values()];
 }

@@ -2,11 +2,14 @@ import pg from 'pg';
 
 import { chatStatements } from './chat-statements.js';
 import { migratePostgres } from './postgres-migrations.js';
+import { PostgresModerationStore } from './postgres-moderation-store.js';
 import {
   type ChatStore,
+  distinctAuthors,
   type MessagePage,
   pageOf,
   type NewStoredMessage,
+  type RecentAuthor,
   type SessionCutoffs,
   type SessionRecord,
   type StoredMessage,
@@ -24,6 +27,7 @@ interface MessageRow {
   mentions: string[];
   edited_ts: string | null;
   deleted: boolean;
+  removed: boolean;
 }
 
 interface SessionRow {
@@ -47,6 +51,7 @@ const toMessage = (row: MessageRow): StoredMessage => ({
   mentions: row.mentions,
   editedTs: row.edited_ts === null ? null : Number(row.edited_ts),
   deleted: row.deleted,
+  removed: row.removed,
 });
 
 const toSession = (row: SessionRow): SessionRecord => ({
@@ -66,8 +71,11 @@ const toSession = (row: SessionRow): SessionRecord => ({
 export class PostgresChatStore implements ChatStore {
   /** Other nodes write to the same database. */
   readonly onlyWriter = false;
+  readonly moderation: PostgresModerationStore;
   private readonly statements = chatStatements('postgres');
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(private readonly pool: pg.Pool) {
+    this.moderation = new PostgresModerationStore(pool);
+  }
 
   /** Connects, checks the server answers, and migrates the schema. */
   static async connect(connectionString: string): Promise<PostgresChatStore> {
@@ -140,8 +148,30 @@ export class PostgresChatStore implements ChatStore {
     );
   }
 
-  async deleteMessage(room: string, id: number, deletedTs: number): Promise<void> {
-    await this.pool.query(this.statements.delete.toQuery({ room, seq: id, deletedTs }));
+  async deleteMessage(room: string, id: number, deletedTs: number, removed = false): Promise<void> {
+    const statement = removed ? this.statements.remove : this.statements.delete;
+    await this.pool.query(statement.toQuery({ room, seq: id, deletedTs }));
+  }
+
+  async removeLatestBy(
+    room: string,
+    sessionId: string,
+    count: number,
+    deletedTs: number,
+  ): Promise<number[]> {
+    // One statement, so one transaction; the outer `NOT deleted` skips a row another node
+    // deleted meanwhile.
+    const { rows } = await this.pool.query<{ seq: string }>(
+      this.statements.removeLatestBy.toQuery({ room, sessionId, limit: count, deletedTs }),
+    );
+    return rows.map((row) => Number(row.seq)).sort((a, b) => a - b);
+  }
+
+  async recentAuthors(room: string, scan: number): Promise<RecentAuthor[]> {
+    const { rows } = await this.pool.query<{ session_id: string; username: string }>(
+      this.statements.recentAuthors.toQuery({ room, limit: scan }),
+    );
+    return distinctAuthors(rows);
   }
 
   async changedMessages(

@@ -6,16 +6,20 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
 import { chatStatements, type Statement } from './chat-statements.js';
+import { prepare } from './sqlite-statement.js';
 import {
   type ChatStore,
+  distinctAuthors,
   type MessagePage,
   pageOf,
   type NewStoredMessage,
+  type RecentAuthor,
   type SessionCutoffs,
   type SessionRecord,
   type StoredMessage,
 } from './chat-store.js';
 import { migrateSqlite } from './sqlite-migrations.js';
+import { SqliteModerationStore } from './sqlite-moderation-store.js';
 
 interface MessageRow {
   seq: number;
@@ -29,6 +33,7 @@ interface MessageRow {
   mentions: string;
   edited_ts: number | null;
   deleted: number;
+  removed: number;
 }
 
 interface SessionRow {
@@ -51,6 +56,7 @@ const toMessage = (row: MessageRow): StoredMessage => ({
   mentions: JSON.parse(row.mentions) as string[],
   editedTs: row.edited_ts,
   deleted: row.deleted === 1,
+  removed: row.removed === 1,
 });
 
 const toSession = (row: SessionRow): SessionRecord => ({
@@ -60,19 +66,6 @@ const toSession = (row: SessionRow): SessionRecord => ({
   createdAt: row.created_at,
   lastSeenAt: row.last_seen_at,
 });
-
-/**
- * A compiled statement prepared on `db`, run synchronously with named parameters. `Row` is the
- * caller's word for what a row holds, as with better-sqlite3 itself.
- */
-function prepare<Params extends object>(db: Database.Database, statement: Statement<Params>) {
-  const prepared = db.prepare<unknown[]>(statement.sql);
-  return {
-    get: <Row>(params: Params) => prepared.get(...statement.bind(params)) as Row | undefined,
-    all: <Row>(params: Params) => prepared.all(...statement.bind(params)) as Row[],
-    run: (params: Params): Database.RunResult => prepared.run(...statement.bind(params)),
-  };
-}
 
 /** Session ids remembered as marked used; past this the memory starts over (≈5 MB at most). */
 const MARKED_USED_KEPT = 50_000;
@@ -105,6 +98,7 @@ parentPort.on('message', (message) => {
 export class SqliteChatStore implements ChatStore {
   /** The file is this process's own (a cluster shares PostgreSQL instead). */
   readonly onlyWriter = true;
+  readonly moderation: SqliteModerationStore;
   private readonly db: Database.Database;
   private readonly statements;
   private readonly checkpointer: Worker | undefined;
@@ -126,14 +120,6 @@ export class SqliteChatStore implements ChatStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     migrateSqlite(this.db);
-    if (file !== ':memory:') {
-      this.db.pragma('wal_autocheckpoint = 0');
-      this.checkpointer = new Worker(CHECKPOINT_WORKER, {
-        eval: true,
-        workerData: { file, driver: createRequire(import.meta.url).resolve('better-sqlite3') },
-      });
-      this.checkpointer.unref();
-    }
     const statements = chatStatements('sqlite');
     const prepared = <Params extends object>(statement: Statement<Params>) =>
       prepare(this.db, statement);
@@ -143,6 +129,9 @@ export class SqliteChatStore implements ChatStore {
       messageById: prepared(statements.messageById),
       edit: prepared(statements.edit),
       delete: prepared(statements.delete),
+      remove: prepared(statements.remove),
+      removeLatestBy: prepared(statements.removeLatestBy),
+      recentAuthors: prepared(statements.recentAuthors),
       changed: prepared(statements.changed),
       messageByClientId: prepared(statements.messageByClientId),
       latest: prepared(statements.latest),
@@ -155,6 +144,16 @@ export class SqliteChatStore implements ChatStore {
       deleteSilent: prepared(statements.deleteSilent),
       touch: prepared(statements.touch),
     };
+    this.moderation = new SqliteModerationStore(this.db, () => this.wrotePages(1));
+    // Last: a constructor that threw after this would leave the thread running.
+    if (file !== ':memory:') {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new Worker(CHECKPOINT_WORKER, {
+        eval: true,
+        workerData: { file, driver: createRequire(import.meta.url).resolve('better-sqlite3') },
+      });
+      this.checkpointer.unref();
+    }
   }
 
   appendMessage(input: NewStoredMessage): Promise<{ message: StoredMessage; duplicate: boolean }> {
@@ -181,7 +180,7 @@ export class SqliteChatStore implements ChatStore {
     }
     this.wrotePages(1);
     return Promise.resolve({
-      message: { ...input, id: inserted!.seq, editedTs: null, deleted: false },
+      message: { ...input, id: inserted!.seq, editedTs: null, deleted: false, removed: false },
       duplicate: false,
     });
   }
@@ -209,10 +208,35 @@ export class SqliteChatStore implements ChatStore {
     return Promise.resolve();
   }
 
-  deleteMessage(room: string, id: number, deletedTs: number): Promise<void> {
-    this.statements.delete.run({ room, seq: id, deletedTs });
+  deleteMessage(room: string, id: number, deletedTs: number, removed = false): Promise<void> {
+    (removed ? this.statements.remove : this.statements.delete).run({ room, seq: id, deletedTs });
     this.wrotePages(1);
     return Promise.resolve();
+  }
+
+  removeLatestBy(
+    room: string,
+    sessionId: string,
+    count: number,
+    deletedTs: number,
+  ): Promise<number[]> {
+    // One statement, so one implicit transaction.
+    const rows = this.statements.removeLatestBy.all<{ seq: number }>({
+      room,
+      sessionId,
+      limit: count,
+      deletedTs,
+    });
+    this.wrotePages(rows.length);
+    return Promise.resolve(rows.map((row) => row.seq).sort((a, b) => a - b));
+  }
+
+  recentAuthors(room: string, scan: number): Promise<RecentAuthor[]> {
+    const rows = this.statements.recentAuthors.all<{ session_id: string; username: string }>({
+      room,
+      limit: scan,
+    });
+    return Promise.resolve(distinctAuthors(rows));
   }
 
   latestMessages(room: string, limit: number): Promise<MessagePage> {
