@@ -3,6 +3,7 @@ import {
   checkUsername,
   ClientEvent,
   ClientFeature,
+  ErrorCode,
   MESSAGE_MAX_LENGTH,
   normalizeMessage,
   normalizeUsername,
@@ -13,6 +14,8 @@ import {
 } from '@parley/protocol';
 
 import { Connection, type Network, type SocketFactory } from './connection.svelte';
+import type { IgnoreStore } from './ignore-list.svelte';
+import { Moderation } from './moderation.svelte';
 import { Outbox, type OutboxStore } from './outbox.svelte';
 import { Presence } from './presence.svelte';
 import { RoomDirectory } from './room-directory.svelte';
@@ -48,6 +51,9 @@ export type RenameResult = UpdateUsernameAck | LocalError;
 /** The answer to an edit or a delete of one of my messages. */
 export type ChangeResult = { ok: true } | AckError | LocalError;
 
+/** `emitWithAck` for an event named at run time (the moderation store's requests). */
+type AnyEmit = (event: string, payload: object) => Promise<unknown>;
+
 /** Where the session token lives: it brings back the same name after a reload. */
 export const SESSION_KEY = 'parley.session';
 
@@ -60,6 +66,15 @@ interface HandshakeAuth {
   room?: string;
   /** What this app understands beyond the tutorial's events (e.g. presence in batches). */
   features?: ClientFeatureName[];
+  /** A locked room's invite (from the invite link). */
+  invite?: string;
+}
+
+/** Where this room's invite is kept (localStorage per room): reloads of a locked room work. */
+export interface InviteStore {
+  read(): string | null;
+  write(invite: string): void;
+  clear(): void;
 }
 
 /** What the page's chat is made with; tests pass fakes. */
@@ -74,6 +89,10 @@ export interface ChatDeps {
   outbox: OutboxStore;
   newClientId: () => string;
   safeAvatar: (url: unknown) => string;
+  /** This room's invite, if I came by an invite link (none in tests that do not say). */
+  invite?: InviteStore;
+  /** This room's ignore list (never sent anywhere). */
+  ignoreStore?: IgnoreStore;
   now?: () => number;
   random?: () => number;
 }
@@ -100,6 +119,8 @@ export class ChatClient {
   readonly timeline: Timeline;
   /** The rooms people are in now, for the room switcher (asked for when it opens). */
   readonly rooms: RoomDirectory;
+  /** Roles, the room's settings, my restrictions, the report queue, my ignore list. */
+  readonly moderation: Moderation;
   readonly #deps: ChatDeps;
   #session: string | null;
   #seq = 1;
@@ -120,7 +141,11 @@ export class ChatClient {
       store: deps.outbox,
       author: this,
       nextSeq,
-      onStored: (item, id, ts) => this.timeline.stored(item, id, ts),
+      onStored: (item, id, ts) => {
+        this.timeline.stored(item, id, ts);
+        this.moderation.sent();
+      },
+      onRefused: (refusal) => this.moderation.refused(refusal),
       newClientId: deps.newClientId,
       now: deps.now,
     });
@@ -134,6 +159,16 @@ export class ChatClient {
       now: deps.now,
     });
     this.rooms = new RoomDirectory(this.connection, deps.now);
+    this.moderation = new Moderation({
+      request: (event, payload) =>
+        this.#request((socket) => (socket.emitWithAck as AnyEmit)(event, payload)),
+      ignoreStore: deps.ignoreStore ?? { read: () => null, write: () => undefined },
+      me: this,
+      notice: (sentence, aboutMe, userId) =>
+        this.timeline.notice('moderation', '', sentence, aboutMe, userId),
+      now: deps.now,
+    });
+    this.moderation.attach(this.connection.socket);
     this.#wire();
     this.presence.attach(this.connection.socket, deps.safeAvatar);
   }
@@ -149,8 +184,18 @@ export class ChatClient {
     }
   }
 
+  /** Tries the room again after a kick's wait or a ban's end, or with a new invite. */
+  rejoin(invite?: string): void {
+    if (invite) {
+      this.#deps.invite?.write(invite);
+    }
+    this.moderation.rejoin();
+    this.connection.connect();
+  }
+
   /** Closes the connection for good (until {@link connect} is called again). */
   disconnect(): void {
+    this.moderation.dispose();
     this.outbox.stop();
     this.connection.disconnect();
   }
@@ -232,6 +277,10 @@ export class ChatClient {
     const session = this.#session ?? this.#deps.session.read();
     if (session) {
       auth.session = session;
+    }
+    const invite = this.#deps.invite?.read();
+    if (invite) {
+      auth.invite = invite;
     }
     const offset = this.timeline.resumeOffset();
     if (offset !== undefined) {
@@ -330,7 +379,18 @@ export class ChatClient {
       timeline.edited(payload?.id, payload?.message, payload?.edited_ts, payload?.mentions ?? []);
     });
 
-    socket.on(ServerEvent.MessageDeleted, (payload) => timeline.deleted(payload?.id));
+    socket.on(ServerEvent.MessageDeleted, (payload) =>
+      timeline.deleted(payload?.id, payload?.removed === true),
+    );
+
+    socket.on('connect_error', (error) => {
+      if (error.message === ErrorCode.RoomLocked) {
+        // An invite kept from an earlier link no longer opens the room (rotated): forget it.
+        const hadInvite = Boolean(this.#deps.invite?.read());
+        this.#deps.invite?.clear();
+        this.moderation.exclusion = { kind: 'locked', hadInvite };
+      }
+    });
 
     socket.on(ServerEvent.RequestRefused, (payload) => {
       // This app always passes acks, so this is about the connection (e.g. cut for flooding).

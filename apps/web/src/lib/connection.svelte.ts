@@ -14,6 +14,12 @@ export interface Network {
   addEventListener(type: 'online' | 'offline', listener: () => void): void;
 }
 
+/**
+ * Refusals that trying again will not fix by itself (banned, kicked during its cool-down, a locked
+ * room without an invite): the page says why and offers the way back (Moderation's exclusion).
+ */
+const EXCLUDED: readonly string[] = [ErrorCode.Banned, ErrorCode.Kicked, ErrorCode.RoomLocked];
+
 /** A handshake refused by the server (not a network failure) is tried again after this long. */
 const REFUSED_RECONNECT_MS = 10_000;
 /** After the server itself closed the socket, reconnect after 1 to 2 times this long. */
@@ -113,6 +119,11 @@ export class Connection {
           typeof data === 'object' && data !== null && 'message' in data
             ? text(data.message) || 'That room name is not valid.'
             : 'That room name is not valid.';
+        this.state = 'offline';
+        socket.disconnect();
+        return;
+      }
+      if (EXCLUDED.includes(error.message)) {
         this.state = 'offline';
         socket.disconnect();
         return;

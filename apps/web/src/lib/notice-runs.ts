@@ -47,7 +47,11 @@ export function leftToReconnect(
 ): NoticeItem | undefined {
   // Their latest arrival or departure: only a `left` can be taken back.
   const left = notices.findLast(
-    (notice) => !notice.mine && notice.kind !== 'renamed' && samePerson(notice, who),
+    (notice) =>
+      !notice.mine &&
+      notice.kind !== 'renamed' &&
+      notice.kind !== 'moderation' &&
+      samePerson(notice, who),
   );
   if (!left || left.kind !== 'left' || now - left.at > RECONNECT_WINDOW_MS || now < left.at) {
     return undefined;
@@ -56,9 +60,18 @@ export function leftToReconnect(
   return spoke ? undefined : left;
 }
 
-/** Can `notice` join the run that ends with `last`? Not across a day, and mine stand alone. */
+/**
+ * Can `notice` join the run that ends with `last`? Not across a day; mine and announcements (a
+ * mute, a new topic) stand alone: folded into "and 3 others" they would go unread.
+ */
 function continues(last: NoticeItem, notice: NoticeItem): boolean {
-  return !last.mine && !notice.mine && dayStart(last.at) === dayStart(notice.at);
+  return (
+    !last.mine &&
+    !notice.mine &&
+    last.kind !== 'moderation' &&
+    notice.kind !== 'moderation' &&
+    dayStart(last.at) === dayStart(notice.at)
+  );
 }
 
 function runOf(notices: NoticeItem[]): NoticeRun {
@@ -113,7 +126,7 @@ export interface NoticeSegment {
   truncated: boolean;
 }
 
-const VERBS: Record<Exclude<NoticeKind, 'renamed'>, string> = {
+const VERBS: Record<Exclude<NoticeKind, 'renamed' | 'moderation'>, string> = {
   joined: 'joined',
   left: 'left',
   reconnected: 'reconnected',
@@ -158,7 +171,7 @@ export function summarize(run: NoticeRun): NoticeSegment[] {
   if (run.notices.length === 1) {
     const [only] = run.notices as [NoticeItem];
     const pieces: NoticePiece[] =
-      only.kind === 'renamed' || only.mine
+      only.kind === 'renamed' || only.kind === 'moderation' || only.mine
         ? [{ words: only.text }]
         : [{ name: only.username }, { words: ` ${VERBS[only.kind]}` }];
     return [{ kind: only.kind, text: only.text, pieces, truncated: false }];
@@ -175,8 +188,8 @@ export function summarize(run: NoticeRun): NoticeSegment[] {
   }
   return [...groups].map(([kind, parts]) => {
     const pieces =
-      kind === 'renamed'
-        ? namePieces(parts, 'other renames', false)
+      kind === 'renamed' || kind === 'moderation'
+        ? namePieces(parts, kind === 'renamed' ? 'other renames' : 'other changes', false)
         : [...namePieces(parts, 'others', true), { words: ` ${VERBS[kind]}` }];
     return { kind, text: textOf(pieces), pieces, truncated: parts.length > NAMES_LISTED };
   });

@@ -1,4 +1,11 @@
-import { ackError, ClientEvent, MESSAGE_MAX_LENGTH, normalizeMessage } from '@parley/protocol';
+import {
+  ackError,
+  ClientEvent,
+  ErrorCode,
+  MESSAGE_MAX_LENGTH,
+  normalizeMessage,
+  type AckError,
+} from '@parley/protocol';
 
 import type { Connection } from './connection.svelte';
 import type { OutboxEntry, OutboxFailure } from './outbox-storage';
@@ -37,6 +44,8 @@ export interface OutboxDeps {
   nextSeq: () => number;
   /** The server stored it (ack): the timeline shows it by id. */
   onStored: (item: MessageItem, id: number, ts: unknown) => void;
+  /** The server refused a send (muted, slow mode…): the page may show why beyond the message. */
+  onRefused?: (refusal: AckError) => void;
   newClientId: () => string;
   now?: () => number;
 }
@@ -218,13 +227,22 @@ export class Outbox {
       this.#confirm(clientId, result.id, result.ts);
       return { outcome: 'settled' };
     }
-    if (isRateLimited(result)) {
-      // Not a failure: it stays pending, with the reason, and goes again when allowed.
+    this.#deps.onRefused?.(result);
+    if (isRateLimited(result) || result.error === ErrorCode.SlowMode) {
+      // Not a failure: it stays pending, with the reason, and goes again when allowed (slow mode
+      // may ask for minutes: its wait is taken as it is).
       const item = this.#find(clientId);
       if (item) {
         this.#replace({ ...item, failure: { error: result.error, message: result.message } });
       }
-      return { outcome: 'wait', ms: retryAfterMs(result) };
+      const wait = Number(result.retry_after);
+      return {
+        outcome: 'wait',
+        ms:
+          result.error === ErrorCode.SlowMode && Number.isFinite(wait) && wait > 0
+            ? wait
+            : retryAfterMs(result),
+      };
     }
     this.#fail(clientId, { error: result.error, message: result.message });
     return { outcome: 'settled' };

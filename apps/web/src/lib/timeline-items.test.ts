@@ -41,8 +41,15 @@ describe('readWireMessage, held to the protocol’s new_message schema', () => {
       userId: parsed.user_id,
       editedTs: parsed.edited_ts,
       deleted: false,
+      removed: false,
       mentions: parsed.mentions,
     });
+  });
+
+  it('reads a moderator’s removal (removed with deleted), as the schema does', () => {
+    const tombstone = { ...valid, message: '', deleted: true, removed: true };
+    expect(newMessagePayloadSchema.safeParse(tombstone).success).toBe(true);
+    expect(readWireMessage(tombstone, String)).toMatchObject({ deleted: true, removed: true });
   });
 
   it('reads a deletion’s tombstone (empty text) as the schema does', () => {

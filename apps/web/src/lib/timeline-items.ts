@@ -40,6 +40,8 @@ export interface MessageItem {
   editedTs: number | null;
   /** Deleted by its author: a tombstone with no text. */
   deleted: boolean;
+  /** With `deleted`: an owner or moderator removed it, not its author. */
+  removed?: boolean;
   /** User ids of the people it mentions (server-derived). */
   mentions: readonly string[];
   /** It mentions me (and is not mine). */
@@ -47,7 +49,8 @@ export interface MessageItem {
 }
 
 /** `reconnected`: someone's left and join again, shown as one line (or mine, after a long drop). */
-export type NoticeKind = 'joined' | 'left' | 'renamed' | 'reconnected';
+/** `moderation`: an announcement (someone muted, the topic changed…): a sentence of its own. */
+export type NoticeKind = 'joined' | 'left' | 'renamed' | 'reconnected' | 'moderation';
 
 /** Someone joined, left, reconnected or changed their name. */
 export interface NoticeItem {
@@ -112,6 +115,7 @@ export interface WireMessage {
   userId: string;
   editedTs: number | null;
   deleted: boolean;
+  removed: boolean;
   mentions: string[];
 }
 
@@ -127,8 +131,19 @@ export function readWireMessage(
   if (typeof value !== 'object' || value === null) {
     return null;
   }
-  const { id, ts, username, avatar, message, client_id, user_id, edited_ts, deleted, mentions } =
-    value as Record<string, unknown>;
+  const {
+    id,
+    ts,
+    username,
+    avatar,
+    message,
+    client_id,
+    user_id,
+    edited_ts,
+    deleted,
+    removed,
+    mentions,
+  } = value as Record<string, unknown>;
   const isDeleted = deleted === true;
   if (
     typeof id !== 'number' ||
@@ -150,6 +165,7 @@ export function readWireMessage(
     userId: typeof user_id === 'string' ? user_id : '',
     editedTs: typeof edited_ts === 'number' && Number.isFinite(edited_ts) ? edited_ts : null,
     deleted: isDeleted,
+    removed: isDeleted && removed === true,
     message: isDeleted || typeof message !== 'string' ? '' : message,
     mentions: Array.isArray(mentions)
       ? mentions.filter((entry): entry is string => typeof entry === 'string')

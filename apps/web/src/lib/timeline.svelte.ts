@@ -199,6 +199,7 @@ export class Timeline {
         fresh: unsent ? true : fresh,
         editedTs: wire.editedTs,
         deleted: wire.deleted,
+        removed: wire.removed,
         mentions: wire.mentions,
         mentionsMe: false,
       });
@@ -248,9 +249,16 @@ export class Timeline {
     this.#update(id, (item) => withEdit(item, message, ts, mentions));
   }
 
-  deleted(id: unknown): void {
+  /** A message was deleted (`removed`: by an owner or moderator, not its author). */
+  deleted(id: unknown, removed = false): void {
     if (typeof id === 'number') {
-      this.#update(id, (item) => ({ ...item, text: '', deleted: true, mentionsMe: false }));
+      this.#update(id, (item) => ({
+        ...item,
+        text: '',
+        deleted: true,
+        removed: removed || item.removed === true,
+        mentionsMe: false,
+      }));
     }
   }
 

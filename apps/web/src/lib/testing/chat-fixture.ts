@@ -3,7 +3,21 @@ import type { OutboxEntry } from '../outbox-storage';
 import { FakeSocket } from './fake-socket';
 
 /** A ChatClient for `room` with a fake socket, network and storage; the test plays the server. */
-export function chatFixture(options: { room?: string | null; outbox?: OutboxEntry[] } = {}) {
+export function chatFixture(
+  options: {
+    room?: string | null;
+    outbox?: OutboxEntry[];
+    /** An invite kept for the room (as a link brought it). */
+    invite?: string;
+    /** The ignore list as stored (JSON). */
+    ignored?: string;
+  } = {},
+) {
+  /** What the page keeps in localStorage: the invite and the ignore list. */
+  const kept = {
+    invite: options.invite ?? null,
+    ignored: options.ignored ?? null,
+  } as { invite: string | null; ignored: string | null };
   let socket: FakeSocket | undefined;
   const stored = new Map<string, OutboxEntry>(
     (options.outbox ?? []).map((entry) => [entry.clientId, entry]),
@@ -30,6 +44,12 @@ export function chatFixture(options: { room?: string | null; outbox?: OutboxEntr
       remove: (clientId) => stored.delete(clientId),
     },
     newClientId: () => `c${++ids}`,
+    invite: {
+      read: () => kept.invite,
+      write: (invite) => (kept.invite = invite),
+      clear: () => (kept.invite = null),
+    },
+    ignoreStore: { read: () => kept.ignored, write: (value) => (kept.ignored = value) },
     safeAvatar: (url) => (typeof url === 'string' ? url : ''),
     random: () => 0,
   });
@@ -48,5 +68,5 @@ export function chatFixture(options: { room?: string | null; outbox?: OutboxEntr
     });
     socket?.fire('history', { messages, has_more: false, ...more });
   };
-  return { chat, socket, stored, network, join, session: () => session };
+  return { chat, socket, stored, network, join, kept, session: () => session };
 }
