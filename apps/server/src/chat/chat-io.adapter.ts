@@ -272,7 +272,8 @@ export class ChatIoAdapter extends IoAdapter {
   ): void {
     // Nest builds the same transform (await the handler's result) for every socket.
     this.transform ??= transform;
-    const bound: BoundHandler[] = [];
+    // Several gateways bind their handlers to the same socket, one call each: keep the others'.
+    const bound = (socket as SocketWithHandlers)[BOUND_HANDLERS] ?? [];
     for (const { message, callback, isAckHandledManually } of handlers) {
       const event = message as string;
       let shared = this.sharedListeners.get(event);

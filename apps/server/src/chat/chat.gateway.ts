@@ -1,4 +1,4 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import {
   Ack,
   ConnectedSocket,
@@ -14,7 +14,6 @@ import {
   ackError,
   type AckError,
   ClientEvent,
-  type ClientEventName,
   type DeleteMessageAck,
   deleteMessagePayloadSchema,
   type EditMessageAck,
@@ -40,16 +39,22 @@ import { MessagesService } from '../messages/messages.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { Emission } from '../presence/emission.js';
 import { PresenceService } from '../presence/presence.service.js';
+import { MemberActionsService } from '../moderation/member-actions.service.js';
+import { ModerationService } from '../moderation/moderation.service.js';
+import { RoomRolesService } from '../moderation/room-roles.service.js';
+import { mutedRefusal, RoomStateService } from '../moderation/room-state.service.js';
 import { RoomDirectoryService } from '../rooms/room-directory.service.js';
 import { clientAddress } from '../security/client-address.js';
 import { takeHandshakeVerdict, tooManyConnections } from '../security/handshake-limit.js';
-import { type LimitedAction, RateLimitsService } from '../security/rate-limits.service.js';
+import { RateLimitsService } from '../security/rate-limits.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { publicUserId } from '../users/public-user-id.js';
 import { type RoomMember, UsersService } from '../users/users.service.js';
-import { roomChannel } from './channels.js';
+import { memberChannel, moderatorsChannel, roomChannel } from './channels.js';
 import type { AckCallback, ChatServer, ChatSocket } from './chat.types.js';
 import { sendWelcomeHistory } from './history-sender.js';
 import { ReplyBudget } from './reply-budget.js';
+import { RequestRunner, withoutOk } from './request-runner.js';
 
 /**
  * The Socket.IO edge of the chat: admits sockets, parses what clients send with the protocol's
@@ -58,7 +63,6 @@ import { ReplyBudget } from './reply-budget.js';
  */
 @WebSocketGateway()
 export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
-  private readonly logger = new Logger(ChatGateway.name);
   private readonly sendMessageSchema;
   private readonly editMessageSchema;
   private readonly replies;
@@ -74,6 +78,11 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly metrics: MetricsService,
     private readonly presence: PresenceService,
     private readonly directory: RoomDirectoryService,
+    private readonly runner: RequestRunner,
+    private readonly moderation: ModerationService,
+    private readonly memberActions: MemberActionsService,
+    private readonly roomState: RoomStateService,
+    private readonly roles: RoomRolesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.sendMessageSchema = sendMessagePayload(config.messageMaxLength);
@@ -94,12 +103,14 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     // identity. Recovered sockets skip this (their `socket.data` is restored).
     server.use((socket, next) => {
       this.admit(socket).then(next, (error: unknown) => {
-        this.logFailure('handshake', error);
+        this.runner.logFailure('handshake', error);
         next(refusal(ackError(ErrorCode.Internal)));
       });
     });
     this.users.onWentOffline(({ sessionId }) => {
-      this.sessions.touch(sessionId).catch((error: unknown) => this.logFailure('touch', error));
+      this.sessions
+        .touch(sessionId)
+        .catch((error: unknown) => this.runner.logFailure('touch', error));
     });
   }
 
@@ -115,10 +126,17 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       socket.data.presenceBatch === true,
     );
     const { username, avatar, userId } = user;
-    void socket.join(channels);
+    const role = this.roles.roleOf(room, userId);
+    void socket.join([
+      ...channels,
+      memberChannel(room, userId),
+      ...(role ? [moderatorsChannel(room)] : []),
+    ]);
     socket.data.username = username;
     if (nameChanged) {
-      this.sessions.saveIdentity(user).catch((error: unknown) => this.logFailure('save', error));
+      this.sessions
+        .saveIdentity(user)
+        .catch((error: unknown) => this.runner.logFailure('save', error));
     }
     // The tutorial's order: the join (decided by the presence service), then the newcomer its name.
     this.emit(emissions);
@@ -133,9 +151,14 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       user_id: userId,
       room,
       limits: { message_max_length: this.config.messageMaxLength },
+      ...(role ? { role } : {}),
     });
+    const settings = this.roomState.settings(room);
+    if (settings.topic !== '' || settings.slow_mode_s > 0 || settings.locked) {
+      socket.emit(ServerEvent.RoomUpdated, settings);
+    }
     this.sendWelcome(socket, user, resumeAfter).catch((error: unknown) => {
-      this.logFailure('welcome', error);
+      this.runner.logFailure('welcome', error);
     });
   }
 
@@ -159,7 +182,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     @MessageBody() body: unknown,
     @Ack() ack: AckCallback<SendMessageAck>,
   ): Promise<void> {
-    await this.handle(socket, ClientEvent.SendMessage, ack, 'message', async () => {
+    await this.runner.handle(socket, ClientEvent.SendMessage, ack, 'message', async () => {
       const parsed = parsePayload(this.sendMessageSchema, body);
       if (!parsed.ok) {
         return parsed;
@@ -167,6 +190,11 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       const author = this.users.get(socket.id);
       if (!author) {
         return ackError(ErrorCode.Internal);
+      }
+      const check = this.roomState.mayPost(author.room, author.userId);
+      const refused = check instanceof Promise ? await check : check;
+      if (refused) {
+        return refused;
       }
       const { message, duplicate } = await this.messages.post(
         author,
@@ -192,7 +220,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     @MessageBody() body: unknown,
     @Ack() ack: AckCallback<UpdateUsernameAck>,
   ): Promise<void> {
-    await this.handle(socket, ClientEvent.UpdateUsername, ack, 'rename', async () => {
+    await this.runner.handle(socket, ClientEvent.UpdateUsername, ack, 'rename', async () => {
       const parsed = parsePayload(updateUsernamePayloadSchema, body);
       if (!parsed.ok) {
         return parsed;
@@ -224,23 +252,25 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   ): Promise<void> {
     // Held from before the page is read until its ack is written (see ReplyBudget).
     let claimed = false;
-    await this.handle(socket, ClientEvent.LoadHistory, ack, 'history', async () => {
-      const parsed = parsePayload(loadHistoryPayloadSchema, body);
-      if (!parsed.ok) {
-        return parsed;
-      }
-      const busy = this.replies.claim(socket);
-      if (busy) {
-        return busy;
-      }
-      claimed = true;
-      const page = await this.messages.before(
-        socket.data.room,
-        parsed.data.before,
-        parsed.data.limit,
-      );
-      return { ok: true, messages: page.messages, has_more: page.hasMore };
-    }).finally(() => claimed && this.replies.release(socket));
+    await this.runner
+      .handle(socket, ClientEvent.LoadHistory, ack, 'history', async () => {
+        const parsed = parsePayload(loadHistoryPayloadSchema, body);
+        if (!parsed.ok) {
+          return parsed;
+        }
+        const busy = this.replies.claim(socket);
+        if (busy) {
+          return busy;
+        }
+        claimed = true;
+        const page = await this.messages.before(
+          socket.data.room,
+          parsed.data.before,
+          parsed.data.limit,
+        );
+        return { ok: true, messages: page.messages, has_more: page.hasMore };
+      })
+      .finally(() => claimed && this.replies.release(socket));
   }
 
   /** The rooms people are in now, most first, but the asker's own; only the asker hears. */
@@ -250,7 +280,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     @MessageBody() body: unknown,
     @Ack() ack: AckCallback<ListRoomsAck>,
   ): Promise<void> {
-    await this.handle(socket, ClientEvent.ListRooms, ack, 'rooms', async () => {
+    await this.runner.handle(socket, ClientEvent.ListRooms, ack, 'rooms', async () => {
       // `emit('list_rooms', ack)` carries no payload: the same as `{}`.
       const parsed = parsePayload(listRoomsPayloadSchema, body === undefined ? {} : body);
       if (!parsed.ok) {
@@ -276,12 +306,15 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       ack?.(parsed);
       return;
     }
-    const limited = await this.limit(socket, 'typing');
-    this.relayTyping(socket, parsed.data.is_typing, limited !== undefined);
+    const limited = await this.runner.limit(socket, 'typing');
+    // A muted person's typing would announce messages that cannot come.
+    const muted =
+      this.roomState.mutedUntil(socket.data.room, socket.data.userId ?? '') !== undefined;
+    this.relayTyping(socket, parsed.data.is_typing, limited !== undefined || muted);
     if (limited) {
       this.metrics.refusals.inc({ code: limited.error });
       ack?.(limited);
-      await this.strike(socket);
+      await this.runner.strike(socket);
     }
   }
 
@@ -313,7 +346,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     @MessageBody() body: unknown,
     @Ack() ack: AckCallback<EditMessageAck>,
   ): Promise<void> {
-    await this.handle(socket, ClientEvent.EditMessage, ack, 'message', async () => {
+    await this.runner.handle(socket, ClientEvent.EditMessage, ack, 'message', async () => {
       const parsed = parsePayload(this.editMessageSchema, body);
       if (!parsed.ok) {
         return parsed;
@@ -321,6 +354,10 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       const author = this.users.get(socket.id);
       if (!author) {
         return ackError(ErrorCode.Internal);
+      }
+      const mutedUntil = this.roomState.mutedUntil(author.room, author.userId);
+      if (mutedUntil !== undefined) {
+        return mutedRefusal(mutedUntil);
       }
       const { id, message } = parsed.data;
       const edited = await this.messages.edit(
@@ -348,7 +385,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     @MessageBody() body: unknown,
     @Ack() ack: AckCallback<DeleteMessageAck>,
   ): Promise<void> {
-    await this.handle(socket, ClientEvent.DeleteMessage, ack, 'message', async () => {
+    await this.runner.handle(socket, ClientEvent.DeleteMessage, ack, 'message', async () => {
       const parsed = parsePayload(deleteMessagePayloadSchema, body);
       if (!parsed.ok) {
         return parsed;
@@ -357,11 +394,16 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       if (!author) {
         return ackError(ErrorCode.Internal);
       }
-      const deleted = await this.messages.delete(author, parsed.data.id);
+      const deleted = await this.memberActions.deleteMessage(author, parsed.data.id);
       if (!deleted.ok) {
         return deleted;
       }
-      this.server.to(roomChannel(author.room)).emit(ServerEvent.MessageDeleted, { id: deleted.id });
+      this.server
+        .to(roomChannel(author.room))
+        .emit(
+          ServerEvent.MessageDeleted,
+          deleted.removed ? { id: deleted.id, removed: true } : { id: deleted.id },
+        );
       return { ok: true, id: deleted.id };
     });
   }
@@ -397,75 +439,23 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     if (!admitted.ok) {
       return refusal(admitted);
     }
-    const { identity, room, token, resumeAfter, presenceBatch } = admitted;
+    const { identity, room, token, resumeAfter, presenceBatch, invite } = admitted;
+    const userId = publicUserId(identity.sessionId, room);
+    const entered = await this.moderation.admit({ room, userId, address, invite });
+    if (!entered.ok) {
+      return refusal(entered);
+    }
     Object.assign(socket.data, identity, {
       room,
       sessionToken: token,
       resumeAfter,
       address,
       presenceBatch,
+      userId,
+      addressHash: entered.addressHash,
     });
     return undefined;
   }
-
-  /**
-   * Runs a request and answers it: through the ack when the client passed one, otherwise (the
-   * tutorial's clients never do) a refusal goes to that client alone as `request_refused`. A limited
-   * `action` is counted first and refused with `retry_after` when over the limit. An unexpected
-   * failure is logged and reported as `internal_error`, never as a stack trace.
-   */
-  private async handle<T extends { ok: true }>(
-    socket: ChatSocket,
-    event: ClientEventName,
-    ack: AckCallback<T | AckError>,
-    action: LimitedAction | undefined,
-    run: () => Promise<T | AckError>,
-  ): Promise<void> {
-    let response: T | AckError;
-    try {
-      response = (action && (await this.limit(socket, action))) || (await run());
-    } catch (error) {
-      this.logFailure(event, error);
-      response = ackError(ErrorCode.Internal);
-    }
-    if (!response.ok) {
-      this.metrics.refusals.inc({ code: response.error });
-    }
-    if (typeof ack === 'function') {
-      ack(response);
-    } else if (!response.ok) {
-      socket.emit(ServerEvent.RequestRefused, { event, ...withoutOk(response) });
-    }
-    if (!response.ok && response.error === ErrorCode.RateLimited) {
-      await this.strike(socket);
-    }
-  }
-
-  /** A refusal when the socket's session or address is over its limit for `action`. */
-  private limit(socket: ChatSocket, action: LimitedAction): Promise<AckError | undefined> {
-    const { room, sessionId, address } = socket.data;
-    return this.limits.check(action, `${room}:${sessionId}`, address ?? 'unknown');
-  }
-
-  /** Counts a rate-limited request; a client that keeps flooding is told why and disconnected. */
-  private async strike(socket: ChatSocket): Promise<void> {
-    if (socket.connected && (await this.limits.strike(socket.id))) {
-      socket.emit(ServerEvent.RequestRefused, {
-        event: 'connection',
-        error: ErrorCode.RateLimited,
-        message: 'Disconnected for sending too much. Reload the page to come back.',
-      });
-      socket.disconnect(true);
-    }
-  }
-
-  private logFailure(what: string, error: unknown): void {
-    this.logger.error(`${what} failed`, error instanceof Error ? error.stack : error);
-  }
-}
-
-function withoutOk({ ok: _ok, ...rest }: AckError): Omit<AckError, 'ok'> {
-  return rest;
 }
 
 /**

@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
 
 import { MessagesModule } from '../messages/messages.module.js';
+import { ModerationGateway } from '../moderation/moderation.gateway.js';
+import { ModerationModule } from '../moderation/moderation.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { SecurityModule } from '../security/security.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ChatGateway } from './chat.gateway.js';
+import { RequestRunner } from './request-runner.js';
 
 @Module({
   imports: [
@@ -16,7 +19,8 @@ import { ChatGateway } from './chat.gateway.js';
     SecurityModule,
     PresenceModule,
     RoomsModule,
+    ModerationModule,
   ],
-  providers: [ChatGateway],
+  providers: [RequestRunner, ChatGateway, ModerationGateway],
 })
 export class ChatModule {}

@@ -48,7 +48,10 @@ export async function sendHistory(
   }
   for (const change of page.changes ?? []) {
     if (change.deleted) {
-      socket.emit(ServerEvent.MessageDeleted, { id: change.id });
+      socket.emit(
+        ServerEvent.MessageDeleted,
+        change.removed ? { id: change.id, removed: true } : { id: change.id },
+      );
     } else {
       socket.emit(ServerEvent.MessageEdited, {
         id: change.id,

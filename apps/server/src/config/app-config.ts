@@ -72,6 +72,13 @@ const envSchema = z.object({
    * (`auth.server_offset`, from the store) gives clients the same result without that memory.
    */
   RECOVERY_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).default(0),
+  /** How long someone kicked from a room must wait before coming back. */
+  KICK_COOLDOWN_S: z.coerce.number().int().min(1).max(86_400).default(60),
+  /**
+   * How often each node reads the audit log for moderation changes made elsewhere (the operator's
+   * command line, other nodes); with Redis they are also announced at once.
+   */
+  MODERATION_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   /**
    * Rooms with at least this many people get presence in batches (`presence_changed`, or the net
    * `user_joined`/`user_left` for clients that do not know it) instead of one event per change.
@@ -198,6 +205,8 @@ export interface AppConfig {
   redisKeyPrefix: string;
   nodeHeartbeatMs: number;
   presenceGraceMs: number;
+  kickCooldownS: number;
+  moderationPollMs: number;
   sessionTtlMs: number;
   resumeMaxMessages: number;
   historyCacheBytes: number;
@@ -276,6 +285,8 @@ export function loadConfig(
     databaseFile:
       parsed.DATA_DIR === ':memory:' ? ':memory:' : resolve(parsed.DATA_DIR, 'parley.sqlite'),
     presenceGraceMs: parsed.PRESENCE_GRACE_MS,
+    kickCooldownS: parsed.KICK_COOLDOWN_S,
+    moderationPollMs: parsed.MODERATION_POLL_MS,
     sessionTtlMs: parsed.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
     resumeMaxMessages: parsed.RESUME_MAX_MESSAGES,
     historyCacheBytes: parsed.HISTORY_CACHE_BYTES,

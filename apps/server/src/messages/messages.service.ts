@@ -36,7 +36,7 @@ export interface HistoryPage {
 
 /** A message's latest state after an edit or a delete, as `message_edited` / `message_deleted` say. */
 export type MessageChange =
-  | { id: number; deleted: true }
+  | { id: number; deleted: true; removed: boolean }
   | { id: number; deleted: false; message: string; editedTs: number; mentions: string[] };
 
 /**
@@ -47,11 +47,19 @@ const CLOCK_SKEW_MARGIN_MS = 5000;
 
 export type EditResult =
   { ok: true; id: number; message: string; editedTs: number; mentions: string[] } | AckError;
-export type DeleteResult = { ok: true; id: number } | AckError;
+export type DeleteResult =
+  | {
+      ok: true;
+      id: number;
+      /** An owner or moderator removed someone else's message. */
+      removed: boolean;
+      author: { userId: string; username: string };
+    }
+  | AckError;
 
 function toChange(message: StoredMessage): MessageChange {
   return message.deleted
-    ? { id: message.id, deleted: true }
+    ? { id: message.id, deleted: true, removed: message.removed }
     : {
         id: message.id,
         deleted: false,
@@ -81,6 +89,9 @@ export function toWireMessage(message: StoredMessage): NewMessagePayload {
   }
   if (message.deleted) {
     wire.deleted = true;
+  }
+  if (message.removed) {
+    wire.removed = true;
   }
   return wire;
 }
@@ -173,16 +184,47 @@ export class MessagesService {
     });
   }
 
-  /** Removes a message, if `author` wrote it in its room; a tombstone keeps its place. */
-  delete(author: RoomMember, id: number, now = Date.now()): Promise<DeleteResult> {
-    return this.serially(author.room, async () => {
-      const refused = this.refusal(author, await this.store.getMessage(author.room, id));
-      if (refused) {
-        return refused;
+  /**
+   * Removes a message, if `member` wrote it in its room, or if `mayRemove` says `member` may
+   * remove its author's (an owner or moderator); a tombstone keeps its place.
+   */
+  delete(
+    member: RoomMember,
+    id: number,
+    now = Date.now(),
+    mayRemove?: (authorUserId: string) => boolean,
+  ): Promise<DeleteResult> {
+    return this.serially(member.room, async () => {
+      const found = await this.store.getMessage(member.room, id);
+      const authorUserId = found && publicUserId(found.sessionId, found.room);
+      const removed =
+        found !== undefined &&
+        found.sessionId !== member.sessionId &&
+        authorUserId !== undefined &&
+        mayRemove?.(authorUserId) === true;
+      const refused = removed ? this.refusal(member, found, true) : this.refusal(member, found);
+      if (refused || !found || authorUserId === undefined) {
+        return refused ?? ackError(ErrorCode.MessageNotFound);
       }
-      await this.store.deleteMessage(author.room, id, now);
-      this.changed(author.room);
-      return { ok: true, id };
+      await this.store.deleteMessage(member.room, id, now, removed);
+      this.changed(member.room);
+      return { ok: true, id, removed, author: { userId: authorUserId, username: found.username } };
+    });
+  }
+
+  /** Removes (as a moderator) the newest `count` messages of a session in `room`; their ids. */
+  removeLatestBy(
+    room: string,
+    sessionId: string,
+    count: number,
+    now = Date.now(),
+  ): Promise<number[]> {
+    return this.serially(room, async () => {
+      const ids = await this.store.removeLatestBy(room, sessionId, count, now);
+      if (ids.length > 0) {
+        this.changed(room);
+      }
+      return ids;
     });
   }
 
@@ -247,11 +289,15 @@ export class MessagesService {
   }
 
   /** Why `author` may not change `message`, if it may not. */
-  private refusal(author: RoomMember, message: StoredMessage | undefined): AckError | undefined {
+  private refusal(
+    author: RoomMember,
+    message: StoredMessage | undefined,
+    anyAuthor = false,
+  ): AckError | undefined {
     if (!message || message.deleted) {
       return ackError(ErrorCode.MessageNotFound);
     }
-    if (message.sessionId !== author.sessionId) {
+    if (!anyAuthor && message.sessionId !== author.sessionId) {
       return ackError(ErrorCode.NotAllowed, 'You can only change your own messages.');
     }
     return undefined;

@@ -13,6 +13,8 @@ import { publicUserId } from '../users/public-user-id.js';
 import { type Identity, UsersService } from '../users/users.service.js';
 import type { Emission } from './emission.js';
 import { type Arrival, PresenceService, type Renamed } from './presence.service.js';
+import { RoomRolesService } from '../moderation/room-roles.service.js';
+import type { ChatStore } from '../storage/chat-store.js';
 
 const GRACE_MS = 5000;
 const BATCH_MS = 200;
@@ -58,6 +60,8 @@ class FakeCluster {
   }
 }
 
+const NO_ROLES_STORE = {} as ChatStore;
+
 const events = (emissions: readonly Emission[]) =>
   emissions.map(({ event, to, except }) => ({ event, to, except }));
 
@@ -67,7 +71,8 @@ describe(PresenceService.name, () => {
   let later: Emission[];
 
   const make = (cluster: ClusterPresenceService) => {
-    sut = new PresenceService(users, cluster, config);
+    // No room has roles here (roles on presence are covered by the gateway tests).
+    sut = new PresenceService(users, cluster, config, new RoomRolesService(NO_ROLES_STORE));
     sut.bind({ emit: (emissions) => later.push(...emissions), localListeners: () => 1 });
   };
 

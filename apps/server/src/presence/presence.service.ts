@@ -17,6 +17,7 @@ import {
 } from '../chat/channels.js';
 import { ClusterPresenceService } from '../cluster/cluster-presence.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { RoomRolesService } from '../moderation/room-roles.service.js';
 import { type Identity, type RoomMember, UsersService } from '../users/users.service.js';
 import type { Emission, PresenceOutlet } from './emission.js';
 import { byName, sameNames, sortedIndex } from './roster.js';
@@ -117,6 +118,7 @@ export class PresenceService implements OnModuleDestroy {
     private readonly users: UsersService,
     private readonly cluster: ClusterPresenceService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly roles: RoomRolesService,
   ) {
     users.onWentOffline((user) => {
       const { room, username, userId } = user;
@@ -229,7 +231,7 @@ export class PresenceService implements OnModuleDestroy {
   /** `user` came online in its room (on this node, and, in a cluster, on no other). */
   private joined(user: RoomMember, socketId: string): readonly Emission[] {
     const { room, username, avatar, userId } = user;
-    const payload = { username, avatar, user_id: userId };
+    const payload = this.roles.withRole(room, { username, avatar, user_id: userId });
     if (!this.batching(room)) {
       this.rosters.delete(room);
       return [{ event: ServerEvent.UserJoined, payload, to: roomChannel(room) }];
@@ -292,6 +294,8 @@ export class PresenceService implements OnModuleDestroy {
         shown = [...shown.slice(0, limit - 1), me];
       }
     }
+    // Roles are named as they are now (the kept list may be older than a role change).
+    shown = shown.map((user) => this.roles.withRole(newcomer.room, stripRole(user)));
     return count > limit ? { users: shown, count, truncated: true } : { users: shown, count };
   }
 
@@ -430,6 +434,10 @@ export class PresenceService implements OnModuleDestroy {
     }
     return roster;
   }
+}
+
+function stripRole({ role: _role, ...user }: OnlineUser): OnlineUser {
+  return user;
 }
 
 function typingEmission(user: RoomMember, isTyping: boolean): Emission {

@@ -12,7 +12,8 @@ import {
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { REDIS } from '../redis/redis.module.js';
 
-export type LimitedAction = 'message' | 'rename' | 'history' | 'typing' | 'rooms';
+export type LimitedAction =
+  'message' | 'rename' | 'history' | 'typing' | 'rooms' | 'moderate' | 'report';
 
 /** Pages of history a session may ask for per second, plus a burst (scrolling back fast). */
 const HISTORY_PER_SECOND = 5;
@@ -32,7 +33,15 @@ const LIMITED_WHAT: Record<LimitedAction, string> = {
   history: 'history requests',
   typing: 'typing notices',
   rooms: 'room list requests',
+  moderate: 'moderation requests',
+  report: 'reports',
 };
+
+/**
+ * Reports a person may file per minute: enough to flag a burst of spam, too few to flood the
+ * moderators' queue.
+ */
+const REPORTS_PER_MINUTE = 10;
 
 export type Verdict = { ok: true } | { ok: false; retryAfterMs: number };
 
@@ -114,6 +123,9 @@ export class RateLimitsService {
   private readonly connections: RateLimiterAbstract;
   private readonly connectionRefusals: RateLimiterAbstract;
   private readonly strikes: RateLimiterAbstract;
+  private readonly create: LimiterFactory;
+  /** Slow mode's limiters, one per interval in use (shared through Redis like the others). */
+  private readonly slowModes = new Map<number, RateLimiterAbstract>();
 
   constructor(
     @Inject(APP_CONFIG) { limits, redisKeyPrefix }: AppConfig,
@@ -128,6 +140,9 @@ export class RateLimitsService {
       typing: bursty(create, 'typ:s', TYPING_PER_SECOND, TYPING_BURST),
       // A read like a history page: the room switcher asks each time it opens.
       rooms: bursty(create, 'rooms:s', HISTORY_PER_SECOND, HISTORY_BURST),
+      // Moderators' requests and their lists (audit log, bans, reports) read like history pages.
+      moderate: bursty(create, 'mod:s', HISTORY_PER_SECOND, HISTORY_BURST),
+      report: create({ keyPrefix: 'rep:s', points: REPORTS_PER_MINUTE, duration: 60 }),
     };
     this.perAddress = {
       message: bursty(create, 'msg:ip', limits.messagesPerSecond * ip, limits.messageBurst * ip),
@@ -135,6 +150,8 @@ export class RateLimitsService {
       history: bursty(create, 'hist:ip', HISTORY_PER_SECOND * ip, HISTORY_BURST * ip),
       typing: bursty(create, 'typ:ip', TYPING_PER_SECOND * ip, TYPING_BURST * ip),
       rooms: bursty(create, 'rooms:ip', HISTORY_PER_SECOND * ip, HISTORY_BURST * ip),
+      moderate: bursty(create, 'mod:ip', HISTORY_PER_SECOND * ip, HISTORY_BURST * ip),
+      report: create({ keyPrefix: 'rep:ip', points: REPORTS_PER_MINUTE * ip, duration: 60 }),
     };
     this.connections = create({
       keyPrefix: 'conn:ip',
@@ -146,6 +163,7 @@ export class RateLimitsService {
       points: CONNECTION_REFUSALS_SHOWN_PER_MINUTE,
       duration: 60,
     });
+    this.create = create;
     this.strikes = new RateLimiterMemory({
       keyPrefix: 'strike',
       points: limits.floodDisconnectAfter,
@@ -181,6 +199,19 @@ export class RateLimitsService {
       `Too many ${LIMITED_WHAT[action]}. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,
       verdict.retryAfterMs,
     );
+  }
+
+  /**
+   * Slow mode: one message per `key` (a person in a room) per `seconds`, across the cluster when
+   * Redis is configured.
+   */
+  slowMode(key: string, seconds: number): Promise<Verdict> {
+    let limiter = this.slowModes.get(seconds);
+    if (!limiter) {
+      limiter = this.create({ keyPrefix: `slow:${seconds}`, points: 1, duration: seconds });
+      this.slowModes.set(seconds, limiter);
+    }
+    return take(limiter, key);
   }
 
   /** Counts a new connection from `address`. */

@@ -30,6 +30,8 @@ export interface SessionHandshake {
   resumeAfter: number | undefined;
   /** The client understands `presence_changed` (announced in `auth.features`). */
   presenceBatch: boolean;
+  /** The invite of a locked room, when the handshake carried one. */
+  invite: string | undefined;
 }
 
 /** Tokens are 32 random bytes; only their SHA-256 is stored, so a copied database holds no keys. */
@@ -58,6 +60,7 @@ export class SessionsService {
       offset,
       room: asked,
       presenceBatch,
+      invite,
     } = handshakeAuthSchema.parse(auth);
     const room = normalizeRoomName(asked);
     if (!isValidRoomName(room)) {
@@ -78,6 +81,7 @@ export class SessionsService {
           token: presented,
           resumeAfter: offset,
           presenceBatch,
+          invite,
         };
       }
     }
@@ -99,7 +103,7 @@ export class SessionsService {
       },
       hashToken(token),
     );
-    return { ok: true, identity, room, token, resumeAfter: offset, presenceBatch };
+    return { ok: true, identity, room, token, resumeAfter: offset, presenceBatch, invite };
   }
 
   /** Remembers a session's current name and avatar (after a rename). */

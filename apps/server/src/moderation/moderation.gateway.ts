@@ -1,0 +1,280 @@
+import {
+  Ack,
+  ConnectedSocket,
+  MessageBody,
+  type OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import {
+  ackError,
+  type AckError,
+  claimOwnershipPayloadSchema,
+  ClientEvent,
+  type ClaimOwnershipAck,
+  ErrorCode,
+  type ListAuditAck,
+  type ListBansAck,
+  type ListReportsAck,
+  MemberAction,
+  type ModerateAck,
+  moderatePayloadSchema,
+  pageBackPayloadSchema,
+  parsePayload,
+  type RecoveryCodeAck,
+  type ReportMessageAck,
+  reportMessagePayloadSchema,
+  type ResolveReportAck,
+  resolveReportPayloadSchema,
+  type RoomInviteAck,
+  roomInvitePayloadSchema,
+  ServerEvent,
+  type SetRoleAck,
+  setRolePayloadSchema,
+  type UpdateRoomAck,
+  updateRoomPayloadSchema,
+} from '@parley/protocol';
+
+import { memberChannel, moderatorsChannel, roomChannel } from '../chat/channels.js';
+import type { AckCallback, ChatServer, ChatSocket } from '../chat/chat.types.js';
+import { RequestRunner } from '../chat/request-runner.js';
+import type { Emission } from '../presence/emission.js';
+import type { LimitedAction } from '../security/rate-limits.service.js';
+import { UsersService } from '../users/users.service.js';
+import { MemberActionsService } from './member-actions.service.js';
+import { ModerationRelay } from './moderation-relay.service.js';
+import { type Actor, ModerationService } from './moderation.service.js';
+import { ReportsService } from './reports.service.js';
+
+/**
+ * The Socket.IO edge of moderation: parses the requests of owners, moderators and reporters,
+ * hands them to the services, and carries out on sockets what they decided (the relay's outlet:
+ * broadcasts, disconnects, the moderators' channel), across the cluster through the adapter.
+ */
+@WebSocketGateway()
+export class ModerationGateway implements OnGatewayInit {
+  constructor(
+    private readonly runner: RequestRunner,
+    private readonly users: UsersService,
+    private readonly moderation: ModerationService,
+    private readonly members: MemberActionsService,
+    private readonly reports: ReportsService,
+    private readonly relay: ModerationRelay,
+  ) {}
+
+  afterInit(server: ChatServer): void {
+    const send = (target: 'cluster' | 'local', emissions: readonly Emission[]) => {
+      const io = target === 'local' ? server.local : server;
+      for (const { event, payload, to } of emissions) {
+        // Each emission pairs an event with its own payload type (see `Emission`).
+        (io.to(to) as unknown as { emit(event: string, payload: unknown): boolean }).emit(
+          event,
+          payload,
+        );
+      }
+    };
+    this.relay.bind({
+      emit: (emissions) => send('cluster', emissions),
+      emitLocal: (emissions) => send('local', emissions),
+      addressHashes: async (room, userId) => {
+        const sockets = await server.in(memberChannel(room, userId)).fetchSockets();
+        return sockets.flatMap((socket) => socket.data.addressHash ?? []);
+      },
+      disconnect: (room, userId) => server.in(memberChannel(room, userId)).disconnectSockets(true),
+      moderatorChannel: (room, userId, join, local = false) => {
+        const io = local ? server.local : server;
+        const tabs = io.in(memberChannel(room, userId));
+        if (join) {
+          tabs.socketsJoin(moderatorsChannel(room));
+        } else {
+          tabs.socketsLeave(moderatorsChannel(room));
+        }
+      },
+    });
+  }
+
+  @SubscribeMessage(ClientEvent.Moderate)
+  async moderate(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+    @Ack() ack: AckCallback<ModerateAck>,
+  ): Promise<void> {
+    await this.run(socket, ClientEvent.Moderate, ack, 'moderate', async (actor) => {
+      const parsed = parsePayload(moderatePayloadSchema, body);
+      return parsed.ok ? this.members.moderate(actor, parsed.data) : parsed;
+    });
+  }
+
+  @SubscribeMessage(ClientEvent.SetRole)
+  async setRole(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+    @Ack() ack: AckCallback<SetRoleAck>,
+  ): Promise<void> {
+    await this.run(socket, ClientEvent.SetRole, ack, 'moderate', async (actor) => {
+      const parsed = parsePayload(setRolePayloadSchema, body);
+      return parsed.ok
+        ? this.members.setRole(actor, parsed.data.user_id, parsed.data.role)
+        : parsed;
+    });
+  }
+
+  @SubscribeMessage(ClientEvent.UpdateRoom)
+  async updateRoom(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+    @Ack() ack: AckCallback<UpdateRoomAck>,
+  ): Promise<void> {
+    await this.run(socket, ClientEvent.UpdateRoom, ack, 'moderate', async (actor) => {
+      const parsed = parsePayload(updateRoomPayloadSchema, body);
+      return parsed.ok ? this.moderation.updateRoom(actor, parsed.data) : parsed;
+    });
+  }
+
+  @SubscribeMessage(ClientEvent.RoomInvite)
+  async roomInvite(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+    @Ack() ack: AckCallback<RoomInviteAck>,
+  ): Promise<void> {
+    await this.run(socket, ClientEvent.RoomInvite, ack, 'moderate', async (actor) => {
+      const parsed = parsePayload(roomInvitePayloadSchema, body ?? {});
+      return parsed.ok ? this.moderation.invite(actor, parsed.data.rotate === true) : parsed;
+    });
+  }
+
+  @SubscribeMessage(ClientEvent.RecoveryCode)
+  async recoveryCode(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+    @Ack() ack: AckCallback<RecoveryCodeAck>,
+  ): Promise<void> {
+    await this.run(socket, ClientEvent.RecoveryCode, ack, 'moderate', async (actor) => {
+      const parsed = parsePayload(pageBackPayloadSchema, body ?? {});
+      return parsed.ok ? this.moderation.recoveryCode(actor) : parsed;
+    });
+  }
+
+  @SubscribeMessage(ClientEvent.ClaimOwnership)
+  async claimOwnership(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+    @Ack() ack: AckCallback<ClaimOwnershipAck>,
+  ): Promise<void> {
+    // Limited like a report (ten a minute): codes are 128 random bits, but guessing costs nothing.
+    await this.run(socket, ClientEvent.ClaimOwnership, ack, 'report', async (actor) => {
+      const parsed = parsePayload(claimOwnershipPayloadSchema, body);
+      if (!parsed.ok) {
+        return parsed;
+      }
+      const claimed = await this.moderation.claimOwnership(actor, parsed.data.code);
+      if (!claimed.ok) {
+        return claimed;
+      }
+      const by = { by: actor.userId, by_username: actor.username };
+      const emissions: Emission[] = [];
+      if (claimed.previousOwner !== null && claimed.previousOwner !== actor.userId) {
+        emissions.push(roleEmission(actor.room, claimed.previousOwner, undefined, by));
+        this.relay.moderatorChannel(actor.room, claimed.previousOwner, false);
+      }
+      emissions.push(roleEmission(actor.room, actor.userId, actor.username, by, 'owner'));
+      this.relay.emit(emissions);
+      this.relay.moderatorChannel(actor.room, actor.userId, true);
+      return { ok: true, role: claimed.role };
+    });
+  }
+
+  @SubscribeMessage(ClientEvent.ReportMessage)
+  async reportMessage(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+    @Ack() ack: AckCallback<ReportMessageAck>,
+  ): Promise<void> {
+    await this.run(socket, ClientEvent.ReportMessage, ack, 'report', async (actor) => {
+      const parsed = parsePayload(reportMessagePayloadSchema, body);
+      return parsed.ok ? this.reports.report(actor, parsed.data.id, parsed.data.reason) : parsed;
+    });
+  }
+
+  @SubscribeMessage(ClientEvent.ListReports)
+  async listReports(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+    @Ack() ack: AckCallback<ListReportsAck>,
+  ): Promise<void> {
+    await this.run(socket, ClientEvent.ListReports, ack, 'moderate', async (actor) => {
+      const parsed = parsePayload(pageBackPayloadSchema, body ?? {});
+      return parsed.ok ? this.reports.reports(actor, parsed.data.before) : parsed;
+    });
+  }
+
+  @SubscribeMessage(ClientEvent.ResolveReport)
+  async resolveReport(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+    @Ack() ack: AckCallback<ResolveReportAck>,
+  ): Promise<void> {
+    await this.run(socket, ClientEvent.ResolveReport, ack, 'moderate', async (actor) => {
+      const parsed = parsePayload(resolveReportPayloadSchema, body);
+      return parsed.ok ? this.reports.resolve(actor, parsed.data.report_id) : parsed;
+    });
+  }
+
+  @SubscribeMessage(ClientEvent.ListAudit)
+  async listAudit(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+    @Ack() ack: AckCallback<ListAuditAck>,
+  ): Promise<void> {
+    await this.run(socket, ClientEvent.ListAudit, ack, 'moderate', async (actor) => {
+      const parsed = parsePayload(pageBackPayloadSchema, body ?? {});
+      return parsed.ok ? this.reports.audit(actor, parsed.data.before) : parsed;
+    });
+  }
+
+  @SubscribeMessage(ClientEvent.ListBans)
+  async listBans(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+    @Ack() ack: AckCallback<ListBansAck>,
+  ): Promise<void> {
+    await this.run(socket, ClientEvent.ListBans, ack, 'moderate', async (actor) => {
+      const parsed = parsePayload(pageBackPayloadSchema, body ?? {});
+      return parsed.ok ? this.reports.bans(actor) : parsed;
+    });
+  }
+
+  /** Runs a request as the person the socket is in its room. */
+  private run<T extends { ok: true }>(
+    socket: ChatSocket,
+    event: Parameters<RequestRunner['handle']>[1],
+    ack: AckCallback<T | AckError>,
+    action: LimitedAction,
+    request: (actor: Actor) => Promise<T | AckError>,
+  ): Promise<void> {
+    return this.runner.handle(socket, event, ack, action, async () => {
+      const member = this.users.get(socket.id);
+      return member ? request(member) : ackError(ErrorCode.Internal);
+    });
+  }
+}
+
+function roleEmission(
+  room: string,
+  userId: string,
+  username: string | undefined,
+  by: { by: string; by_username: string },
+  role?: 'owner' | 'moderator',
+): Emission {
+  return {
+    event: ServerEvent.MemberModerated,
+    payload: {
+      action: MemberAction.Role,
+      user_id: userId,
+      ...(username !== undefined ? { username } : {}),
+      ...by,
+      ...(role ? { role } : {}),
+    },
+    to: roomChannel(room),
+  };
+}
