@@ -233,6 +233,28 @@ describeCommands('SQLite', () => {
   });
 });
 
+describe('parley CLI beside a running server (SQLite)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-cli-live-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('changes the file the server has open, which the server then reads', async () => {
+    const server = new SqliteChatStore(join(dir, 'parley.sqlite'));
+    try {
+      const before = await server.moderation.lastAuditId();
+      const result = await run(['owner', 'set', '--room', 'live', '--user', 'u-own'], {
+        DATA_DIR: dir,
+      });
+      expect(result).toMatchObject({ code: 0, err: '' });
+      expect(await server.moderation.getRoom('live')).toMatchObject({ ownerUserId: 'u-own' });
+      expect(await server.moderation.auditSince(before, 10)).toEqual([
+        { id: expect.any(Number), room: 'live' },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describeCommands('PostgreSQL', async () => {
   const database = await createTestDatabase();
   return {

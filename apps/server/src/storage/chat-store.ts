@@ -91,7 +91,8 @@ export interface ChatStore {
   deleteMessage(room: string, id: number, deletedTs: number, removed?: boolean): Promise<void>;
   /**
    * Removes (as a moderator) the newest `count` messages of `sessionId` in `room` that are not
-   * deleted yet, in one transaction; their ids, oldest first.
+   * deleted yet, in one transaction: tombstones with `removed`, stamped like `deleteMessage` so
+   * `changedMessages` tells resuming clients. Their ids, oldest first.
    */
   removeLatestBy(
     room: string,

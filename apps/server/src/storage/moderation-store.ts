@@ -110,7 +110,7 @@ export interface ModerationStore {
 
   /** Adds a restriction, replacing one of the same kind on the same person. */
   restrict(restriction: Restriction): Promise<void>;
-  /** Lifts the restriction of `kind` on `userId`; says whether there was one. */
+  /** Lifts the restriction of `kind` on `userId`; says whether there was one (even one run out). */
   lift(room: string, kind: RestrictionKind, userId: string): Promise<boolean>;
   /**
    * The ban or kick in force at `now` on this user id or (bans only) this address hash, if any:
