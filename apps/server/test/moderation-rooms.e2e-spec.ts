@@ -263,7 +263,9 @@ describe('moderation across two nodes (Redis + PostgreSQL)', () => {
     nodes = await startTwoNodes();
   }, 30_000);
   afterAll(async () => {
-    for (const { socket } of sockets) {socket.disconnect();}
+    for (const { socket } of sockets) {
+      socket.disconnect();
+    }
     await nodes.close();
   });
 

@@ -14,7 +14,9 @@ import { join, type Joined, request, startApp, waitFor } from './support/chat-te
 describe('pnpm parley: the operator grants roles to a running server', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
   afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup();
+    }
   });
 
   it('makes someone a moderator of the lobby; the room hears it and the moderator can mute', async () => {
@@ -23,7 +25,9 @@ describe('pnpm parley: the operator grants roles to a running server', () => {
     const node = await startApp({ DATA_DIR: dataDir, MODERATION_POLL_MS: '100' });
     cleanups.push(() => node.app.close());
     const people: Joined[] = [];
-    for (let i = 0; i < 2; i++) people.push(await join(node.url));
+    for (let i = 0; i < 2; i++) {
+      people.push(await join(node.url));
+    }
     cleanups.push(() => people.forEach(({ socket }) => socket.disconnect()));
     const [helper, troll] = people as [Joined, Joined];
     // Nobody owns the lobby: nobody may mute there.
