@@ -6,7 +6,9 @@ import './app.css';
 import App from './App.svelte';
 import { ChatClient, SESSION_KEY } from './lib/chat.svelte';
 import { loadOutbox, newClientId, removeOutboxEntry, saveOutboxEntry } from './lib/outbox-storage';
-import { readItem, writeItem } from './lib/storage';
+import { ignoreKey } from './lib/ignore-list.svelte';
+import { inviteKey, takeInviteFromAddress } from './lib/invite-link';
+import { readItem, removeItem, writeItem } from './lib/storage';
 import { applyTheme, readTheme } from './lib/theme';
 import { avatarReader } from './lib/wire';
 
@@ -19,6 +21,14 @@ if (!target) {
 }
 
 const room = roomFromPath(window.location.pathname) ?? null;
+
+// An invite link's secret: kept for the room (reloads still get in), then out of the address bar.
+const invited = takeInviteFromAddress(window.location, (url) =>
+  window.history.replaceState(window.history.state, '', url),
+);
+if (room && invited) {
+  writeItem(inviteKey(room), invited);
+}
 
 /** The page's one chat connection, with the browser's socket, network status and storage. */
 const chat = new ChatClient({
@@ -39,6 +49,16 @@ const chat = new ChatClient({
       }
     : { load: () => [], save: () => undefined, remove: () => undefined },
   newClientId,
+  invite: room
+    ? {
+        read: () => readItem(inviteKey(room)),
+        write: (invite) => writeItem(inviteKey(room), invite),
+        clear: () => removeItem(inviteKey(room)),
+      }
+    : undefined,
+  ignoreStore: room
+    ? { read: () => readItem(ignoreKey(room)), write: (value) => writeItem(ignoreKey(room), value) }
+    : undefined,
   safeAvatar: avatarReader(window.location.href),
 });
 

@@ -49,6 +49,7 @@ export class IgnoreList {
   /** Oldest first. */
   people = $state.raw<IgnoredPerson[]>([]);
   /** Their user ids, for quick checks while drawing the list. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- made anew on each change
   readonly ids = $derived(new Set(this.people.map((person) => person.userId)));
   readonly #store: IgnoreStore;
 

@@ -17,7 +17,16 @@ export const ICONS = {
   edit: 'M4 20h4L18.5 9.5a2.83 2.83 0 0 0-4-4L4 16v4zM13.5 6.5l4 4',
   delete: 'M5 7h14M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3',
   copy: 'M9 9h10v11H9zM5 15V4h10',
+  report: 'M5 21V4h11l-1.5 4L16 12H5',
+  cleanUp: 'M4 6h16M4 12h10M4 18h6M16 15l5 5M21 15l-5 5',
 } as const;
+
+/** What others' messages add: Report for anyone; Delete and clean-up for a moderator above them. */
+export interface ModeratorRuns {
+  report?: () => void;
+  remove?: () => void;
+  cleanUp?: () => void;
+}
 
 /**
  * What a shown message's menu offers: Copy text for any; Edit and Delete too when it is mine and
@@ -26,6 +35,7 @@ export const ICONS = {
 export function messageActions(
   changeable: boolean,
   run: { copy: () => void; edit: () => void; delete: () => void },
+  others: ModeratorRuns = {},
 ): MessageAction[] {
   const actions: MessageAction[] = [
     { id: 'copy', label: 'Copy text', icon: ICONS.copy, run: run.copy },
@@ -35,6 +45,22 @@ export function messageActions(
       { id: 'edit', label: 'Edit', icon: ICONS.edit, run: run.edit },
       { id: 'delete', label: 'Delete', icon: ICONS.delete, danger: true, run: run.delete },
     );
+  }
+  if (others.report) {
+    actions.push({ id: 'report', label: 'Report…', icon: ICONS.report, run: others.report });
+  }
+  if (others.remove) {
+    const remove = others.remove;
+    actions.push({ id: 'remove', label: 'Delete', icon: ICONS.delete, danger: true, run: remove });
+  }
+  if (others.cleanUp) {
+    actions.push({
+      id: 'clean-up',
+      label: 'Delete their last messages…',
+      icon: ICONS.cleanUp,
+      danger: true,
+      run: others.cleanUp,
+    });
   }
   return actions;
 }

@@ -1,4 +1,4 @@
-import type { MessageItem, TimelineItem } from './timeline-items';
+import type { ListItem as TimelineItem, MessageItem } from './timeline-items';
 import { dayStart, formatDay } from './time';
 
 /** Messages by the same author this close together are drawn as one group. */

@@ -1,8 +1,6 @@
 import {
   ClientEvent,
-  DEFAULT_MUTE_S,
   ErrorCode,
-  roleRank,
   ServerEvent,
   type AckError,
   type AuditEntry,
@@ -44,6 +42,16 @@ export type Exclusion =
   | { kind: 'kicked'; retryAt: number | null; reason: string; by: string }
   | { kind: 'locked'; hadInvite: boolean };
 
+/**
+ * The protocol's `roleRank` and `DEFAULT_MUTE_S`, restated: importing any value from its
+ * moderation module pulls its zod schemas (and zod) into the page, 52 → 168 KB gzipped.
+ * moderation.test.ts holds these to the protocol's.
+ */
+export function roleRank(role: RoomRole | undefined): number {
+  return role === 'owner' ? 2 : role === 'moderator' ? 1 : 0;
+}
+export const DEFAULT_MUTE_S = 10 * 60;
+
 const NO_SETTINGS: RoomSettings = { topic: '', slow_mode_s: 0, locked: false };
 /** The countdowns tick this often while I am muted or slowed down. */
 const TICK_MS = 1000;
@@ -74,6 +82,8 @@ export class Moderation {
   reports = $state.raw<Report[]>([]);
   /** More open reports exist than {@link reports} holds. */
   reportsHaveMore = $state(false);
+  /** Others muted as this page saw it happen (user id → until): their menu offers Unmute. */
+  muted = $state.raw<Readonly<Record<string, number>>>({});
   readonly ignored: IgnoreList;
   /** Now, as the countdowns read it: updated every second while one runs. */
   clock = $state(0);
@@ -102,6 +112,11 @@ export class Moderation {
 
   #meId(): string {
     return this.#deps?.me.userId ?? '';
+  }
+
+  isMuted(userId: string): boolean {
+    const until = this.muted[userId];
+    return until !== undefined && until > this.#now();
   }
 
   roleOf(userId: string): RoomRole | undefined {
@@ -292,6 +307,7 @@ export class Moderation {
     const before = this.reports.at(-1)?.report_id;
     const answer = await this.listReports(before);
     if (answer.ok && Array.isArray(answer.reports)) {
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a lookup, never shown
       const known = new Set(this.reports.map((report) => report.report_id));
       this.reports = [...this.reports, ...answer.reports.filter((r) => !known.has(r.report_id))];
       this.reportsHaveMore = answer.has_more === true;
@@ -357,7 +373,12 @@ export class Moderation {
     // A newcomer's copy (no `by`) is how things are, not news.
     const byId = text(by);
     if (byId) {
-      const sentences = roomUpdatedSentences(before, next, text(by_username), byId === this.#meId());
+      const sentences = roomUpdatedSentences(
+        before,
+        next,
+        text(by_username),
+        byId === this.#meId(),
+      );
       for (const sentence of sentences) {
         this.#deps.notice(sentence, false, '');
       }
@@ -387,12 +408,14 @@ export class Moderation {
         break;
       }
       case 'mute':
+        this.muted = { ...this.muted, [userId]: until ?? this.#now() + DEFAULT_MUTE_S * 1000 };
         if (aboutMe) {
           this.mutedUntil = until ?? this.#now() + DEFAULT_MUTE_S * 1000;
           this.#tick();
         }
         break;
       case 'unmute':
+        this.muted = Object.fromEntries(Object.entries(this.muted).filter(([id]) => id !== userId));
         if (aboutMe) {
           this.mutedUntil = null;
         }

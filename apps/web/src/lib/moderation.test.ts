@@ -1,4 +1,10 @@
+import {
+  DEFAULT_MUTE_S as PROTOCOL_DEFAULT_MUTE_S,
+  roleRank as protocolRoleRank,
+} from '@parley/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { DEFAULT_MUTE_S, roleRank } from './moderation.svelte';
 
 import { summarize } from './notice-runs';
 import { chatFixture } from './testing/chat-fixture';
@@ -8,7 +14,13 @@ import type { TimelineItem } from './timeline-items';
 /** The notices' lines, in order. */
 const noticeLines = (items: readonly TimelineItem[]) =>
   items.flatMap((item) =>
-    item.kind === 'notices' ? [summarize(item).map((segment) => segment.text).join(' · ')] : [],
+    item.kind === 'notices'
+      ? [
+          summarize(item)
+            .map((segment) => segment.text)
+            .join(' · '),
+        ]
+      : [],
   );
 
 const NOW = new Date(2026, 10, 28, 12).getTime();
@@ -83,7 +95,9 @@ describe('Moderation', () => {
       reporter_username: 'Cy',
       ts: NOW,
     });
-    socket.next('list_reports').answer({ ok: true, reports: [report(2), report(1)], has_more: false });
+    socket
+      .next('list_reports')
+      .answer({ ok: true, reports: [report(2), report(1)], has_more: false });
     await settle();
     socket.fire('message_reported', report(3));
     expect(chat.moderation.reports.map((r) => r.report_id)).toEqual([3, 2, 1]);
@@ -165,7 +179,12 @@ describe('Moderation', () => {
     vi.advanceTimersByTime(60_000);
     expect(chat.moderation.mutedFor).toBe(4 * 60_000);
     expect(noticeLines(chat.timeline.items)).toEqual(['Ada muted you for 5 min']);
-    socket.fire('member_moderated', { action: 'unmute', user_id: 'me', by: 'ada', by_username: 'Ada' });
+    socket.fire('member_moderated', {
+      action: 'unmute',
+      user_id: 'me',
+      by: 'ada',
+      by_username: 'Ada',
+    });
     expect(chat.moderation.mutedFor).toBe(0);
   });
 
@@ -325,7 +344,9 @@ describe('Moderation', () => {
     await handing;
     expect([m.roleOf('bo'), m.myRole]).toEqual(['owner', 'moderator']);
     const updating = m.updateRoom({ slow_mode_s: 60 });
-    socket.next('update_room').answer({ ok: true, room: { topic: '', slow_mode_s: 60, locked: false } });
+    socket
+      .next('update_room')
+      .answer({ ok: true, room: { topic: '', slow_mode_s: 60, locked: false } });
     await updating;
     expect(m.settings.slow_mode_s).toBe(60);
     void m.reportMessage(7, '  ');
@@ -338,5 +359,12 @@ describe('Moderation', () => {
     claim.answer({ ok: true, role: 'owner' });
     await claiming;
     expect(m.isOwner).toBe(true);
+  });
+
+  it('ranks roles and mutes by default as the protocol does', () => {
+    for (const role of ['owner', 'moderator', undefined] as const) {
+      expect(roleRank(role)).toBe(protocolRoleRank(role));
+    }
+    expect(DEFAULT_MUTE_S).toBe(PROTOCOL_DEFAULT_MUTE_S);
   });
 });

@@ -3,7 +3,7 @@
  * is in the Tab order and arrow keys move between messages, as in a feed. Before #21 every
  * message's time was a Tab stop: 200 messages took 200+ presses to get past.
  */
-import type { TimelineItem } from './timeline-items';
+import type { ListItem as TimelineItem } from './timeline-items';
 
 /** How many messages Page Up / Page Down skip. */
 export const PAGE_STEP = 10;

@@ -90,8 +90,26 @@ export interface NoticeRun {
   fresh: true;
 }
 
-/** What the list shows: messages and runs of notices. */
+/**
+ * Consecutive messages from people I ignore, shown as one quiet row ("2 messages from someone you
+ * ignore · Show") in their place. Keyed by its first message, so it stays put while it grows.
+ */
+export interface IgnoredRun {
+  kind: 'ignored';
+  key: string;
+  /** The keys of the messages it hides. */
+  keys: readonly string[];
+  at: number;
+  seq: number;
+  fresh: boolean;
+  mine: false;
+}
+
+/** The timeline's items: messages and runs of notices. */
 export type TimelineItem = MessageItem | NoticeRun;
+
+/** What the list shows: the timeline's items, with runs of messages I ignore folded. */
+export type ListItem = TimelineItem | IgnoredRun;
 
 /** Messages and single notices in display order, before runs are collapsed. */
 export type TimelineEntry = MessageItem | NoticeItem;

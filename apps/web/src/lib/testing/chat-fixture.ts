@@ -14,10 +14,10 @@ export function chatFixture(
   } = {},
 ) {
   /** What the page keeps in localStorage: the invite and the ignore list. */
-  const kept = {
+  const kept: { invite: string | null; ignored: string | null } = {
     invite: options.invite ?? null,
     ignored: options.ignored ?? null,
-  } as { invite: string | null; ignored: string | null };
+  };
   let socket: FakeSocket | undefined;
   const stored = new Map<string, OutboxEntry>(
     (options.outbox ?? []).map((entry) => [entry.clientId, entry]),

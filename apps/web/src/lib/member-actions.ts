@@ -1,0 +1,63 @@
+/**
+ * What a member's menu offers (MemberMenu draws them): Mention and Ignore for anyone; Mute, Kick
+ * and Ban for an owner or moderator who ranks above them; the roles for the owner.
+ */
+import type { RoomRole } from '@parley/protocol';
+
+export type MemberActionId =
+  | 'mention'
+  | 'ignore'
+  | 'unignore'
+  | 'mute'
+  | 'unmute'
+  | 'kick'
+  | 'ban'
+  | 'make-moderator'
+  | 'remove-moderator'
+  | 'make-owner';
+
+export interface MemberMenuItem {
+  id: MemberActionId;
+  label: string;
+  danger?: boolean;
+}
+
+export interface MemberState {
+  /** I ignore them. */
+  ignored: boolean;
+  /** I rank above them (and they are not me). */
+  outranked: boolean;
+  /** I own the room. */
+  owner: boolean;
+  /** Their role. */
+  role: RoomRole | undefined;
+  /** This page saw them muted (and the mute has not run out). */
+  muted: boolean;
+  /** They are online now: roles are handed to people present only. */
+  online: boolean;
+}
+
+export function memberActions(state: MemberState): MemberMenuItem[] {
+  const items: MemberMenuItem[] = [{ id: 'mention', label: 'Mention' }];
+  items.push(
+    state.ignored
+      ? { id: 'unignore', label: 'Stop ignoring' }
+      : { id: 'ignore', label: 'Ignore (hide their messages for me)' },
+  );
+  if (state.outranked) {
+    items.push(
+      state.muted ? { id: 'unmute', label: 'Unmute' } : { id: 'mute', label: 'Mute…' },
+      { id: 'kick', label: 'Kick…', danger: true },
+      { id: 'ban', label: 'Ban…', danger: true },
+    );
+  }
+  if (state.owner && state.online && state.role !== 'owner') {
+    items.push(
+      state.role === 'moderator'
+        ? { id: 'remove-moderator', label: 'Remove moderator' }
+        : { id: 'make-moderator', label: 'Make moderator' },
+      { id: 'make-owner', label: 'Make owner…' },
+    );
+  }
+  return items;
+}
