@@ -16,12 +16,5 @@ export const tutorialPresenceChannel = (room: string) => `seed:${room}`;
 /** Every socket (tab) of one session, so events about a person can skip that person's own tabs. */
 export const sessionChannel = (sessionId: string) => `session:${sessionId}`;
 
-/**
- * Every socket (tab) of one person in one room, on any node: what a kick or ban disconnects and a
- * role change moves in or out of {@link moderatorsChannel}. (Room names and user ids hold no `:`
- * in a way that could collide: a room name never contains one.)
- */
-export const memberChannel = (room: string, userId: string) => `member:${room}:${userId}`;
-
 /** The sockets of a room's owner and moderators: where reports go. */
 export const moderatorsChannel = (room: string) => `mods:${room}`;

@@ -50,7 +50,7 @@ import { RateLimitsService } from '../security/rate-limits.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { publicUserId } from '../users/public-user-id.js';
 import { type RoomMember, UsersService } from '../users/users.service.js';
-import { memberChannel, moderatorsChannel, roomChannel } from './channels.js';
+import { moderatorsChannel, roomChannel } from './channels.js';
 import type { AckCallback, ChatServer, ChatSocket } from './chat.types.js';
 import { sendWelcomeHistory } from './history-sender.js';
 import { ReplyBudget } from './reply-budget.js';
@@ -127,11 +127,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     );
     const { username, avatar, userId } = user;
     const role = this.roles.roleOf(room, userId);
-    void socket.join([
-      ...channels,
-      memberChannel(room, userId),
-      ...(role ? [moderatorsChannel(room)] : []),
-    ]);
+    void socket.join(role ? [...channels, moderatorsChannel(room)] : channels);
     socket.data.username = username;
     if (nameChanged) {
       this.sessions
@@ -174,6 +170,10 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   handleDisconnect(socket: ChatSocket): void {
     this.presence.depart(socket.id);
+    const { room, userId, addressHash } = socket.data;
+    if (userId !== undefined && addressHash !== undefined) {
+      this.moderation.rememberAddress(room, userId, addressHash);
+    }
   }
 
   @SubscribeMessage(ClientEvent.SendMessage)

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { ClusterModule } from '../cluster/cluster.module.js';
 import { MessagesModule } from '../messages/messages.module.js';
 import { ModerationGateway } from '../moderation/moderation.gateway.js';
 import { ModerationModule } from '../moderation/moderation.module.js';
@@ -20,6 +21,7 @@ import { RequestRunner } from './request-runner.js';
     PresenceModule,
     RoomsModule,
     ModerationModule,
+    ClusterModule,
   ],
   providers: [RequestRunner, ChatGateway, ModerationGateway],
 })

@@ -35,16 +35,35 @@ import {
   updateRoomPayloadSchema,
 } from '@parley/protocol';
 
-import { memberChannel, moderatorsChannel, roomChannel } from '../chat/channels.js';
+import { moderatorsChannel, roomChannel } from '../chat/channels.js';
 import type { AckCallback, ChatServer, ChatSocket } from '../chat/chat.types.js';
 import { RequestRunner } from '../chat/request-runner.js';
 import type { Emission } from '../presence/emission.js';
 import type { LimitedAction } from '../security/rate-limits.service.js';
+import { ClusterPresenceService } from '../cluster/cluster-presence.service.js';
 import { UsersService } from '../users/users.service.js';
 import { MemberActionsService } from './member-actions.service.js';
 import { ModerationRelay } from './moderation-relay.service.js';
 import { type Actor, ModerationService } from './moderation.service.js';
 import { ReportsService } from './reports.service.js';
+
+/** What a node does to a person's tabs in a room when told (by itself or another node). */
+type TabAction = 'disconnect' | 'join' | 'leave';
+const ACT = 'moderation:act';
+const ADDRESSES = 'moderation:addresses';
+/** How long a node waits for the others' address hashes before banning with what it has. */
+const NODE_REPLY_MS = 2000;
+
+/** The server-side events between nodes (typed here: the protocol's maps are client ↔ server). */
+interface NodeEvents {
+  on(event: typeof ACT, listener: (op: TabAction, room: string, userId: string) => void): void;
+  on(
+    event: typeof ADDRESSES,
+    listener: (room: string, userId: string, reply: (hashes: string[]) => void) => void,
+  ): void;
+  serverSideEmit(event: typeof ACT, op: TabAction, room: string, userId: string): void;
+  serverSideEmitWithAck(event: typeof ADDRESSES, room: string, userId: string): Promise<string[][]>;
+}
 
 /**
  * The Socket.IO edge of moderation: parses the requests of owners, moderators and reporters,
@@ -60,6 +79,7 @@ export class ModerationGateway implements OnGatewayInit {
     private readonly members: MemberActionsService,
     private readonly reports: ReportsService,
     private readonly relay: ModerationRelay,
+    private readonly cluster: ClusterPresenceService,
   ) {}
 
   afterInit(server: ChatServer): void {
@@ -73,23 +93,54 @@ export class ModerationGateway implements OnGatewayInit {
         );
       }
     };
+    // A person's tabs are found through who is online on each node (no channel per person: one
+    // more Socket.IO room per connection cost about 0.5 KB of every idle connection); other nodes
+    // are asked with server-side events.
+    const tabs = (room: string, userId: string): ChatSocket[] =>
+      (this.users.findByUserId(room, userId)?.sockets ?? []).flatMap(
+        (id) => server.sockets.sockets.get(id) ?? [],
+      );
+    const act = (op: TabAction, room: string, userId: string) => {
+      for (const socket of tabs(room, userId)) {
+        if (op === 'disconnect') {
+          socket.disconnect(true);
+        } else if (op === 'join') {
+          void socket.join(moderatorsChannel(room));
+        } else {
+          void socket.leave(moderatorsChannel(room));
+        }
+      }
+    };
+    const nodes = server as unknown as NodeEvents;
+    nodes.on(ACT, act);
+    nodes.on(ADDRESSES, (room, userId, reply) =>
+      reply(tabs(room, userId).flatMap((socket) => socket.data.addressHash ?? [])),
+    );
+    const everywhere = (op: TabAction, room: string, userId: string) => {
+      act(op, room, userId);
+      if (this.cluster.enabled) {
+        nodes.serverSideEmit(ACT, op, room, userId);
+      }
+    };
     this.relay.bind({
       emit: (emissions) => send('cluster', emissions),
       emitLocal: (emissions) => send('local', emissions),
       addressHashes: async (room, userId) => {
-        const sockets = await server.in(memberChannel(room, userId)).fetchSockets();
-        return sockets.flatMap((socket) => socket.data.addressHash ?? []);
-      },
-      disconnect: (room, userId) => server.in(memberChannel(room, userId)).disconnectSockets(true),
-      moderatorChannel: (room, userId, join, local = false) => {
-        const io = local ? server.local : server;
-        const tabs = io.in(memberChannel(room, userId));
-        if (join) {
-          tabs.socketsJoin(moderatorsChannel(room));
-        } else {
-          tabs.socketsLeave(moderatorsChannel(room));
+        const here = tabs(room, userId).flatMap((socket) => socket.data.addressHash ?? []);
+        if (!this.cluster.enabled) {
+          return here;
         }
+        const there = await Promise.race([
+          nodes.serverSideEmitWithAck(ADDRESSES, room, userId).catch(() => []),
+          new Promise<string[][]>((resolve) => setTimeout(() => resolve([]), NODE_REPLY_MS)),
+        ]);
+        return [...here, ...there.flat()];
       },
+      disconnect: (room, userId) => everywhere('disconnect', room, userId),
+      moderatorChannel: (room, userId, join, local = false) =>
+        local
+          ? act(join ? 'join' : 'leave', room, userId)
+          : everywhere(join ? 'join' : 'leave', room, userId),
     });
   }
 

@@ -43,7 +43,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('base6
 /** Invites and recovery codes: 128 random bits, URL-safe. */
 const secretToken = () => randomBytes(16).toString('base64url');
 
-/** Addresses remembered per room member for banning someone who just left (least recent go). */
+/** Addresses remembered of people who left, for banning them after (least recent go first). */
 const RECENT_ADDRESSES_KEPT = 10_000;
 
 /**
@@ -72,7 +72,6 @@ export class ModerationService {
    */
   async admit({ room, userId, address, invite }: Entrant, now = Date.now()): Promise<Admission> {
     const hash = addressHash(await this.secret(), address);
-    this.rememberAddress(room, userId, hash);
     const [roles, state] = await Promise.all([this.roles.load(room), this.state.load(room)]);
     let role = this.roles.roleOf(room, userId);
     const ban = await this.store.moderation.findBan(room, userId, hash, now);
@@ -100,7 +99,7 @@ export class ModerationService {
     return { ok: true, role, addressHash: hash };
   }
 
-  /** The address hash a member of `room` was last admitted with on this node, if remembered. */
+  /** The address hash a member of `room` who left this node had, if remembered. */
   recentAddress(room: string, userId: string): string | undefined {
     return this.recentAddresses.get(`${room}\n${userId}`);
   }
@@ -254,7 +253,11 @@ export class ModerationService {
     return this.addressKey;
   }
 
-  private rememberAddress(room: string, userId: string, hash: string): void {
+  /**
+   * Remembers the address hash of a socket that closed, so someone banned just after leaving is
+   * banned by address too. (Kept for those who left only: people online have it on their sockets.)
+   */
+  rememberAddress(room: string, userId: string, hash: string): void {
     const key = `${room}\n${userId}`;
     this.recentAddresses.delete(key);
     this.recentAddresses.set(key, hash);

@@ -160,6 +160,16 @@ export class UsersService implements OnModuleDestroy {
   }
 
   /** How many sessions are online in `room` on this node (grace periods included). */
+  /** The session online in `room` whose public id is `userId`, if any (a scan: for rare requests). */
+  findByUserId(room: string, userId: string): RoomMember | undefined {
+    for (const member of this.rooms.get(room)?.bySession.values() ?? []) {
+      if (member.userId === userId) {
+        return member;
+      }
+    }
+    return undefined;
+  }
+
   count(room: string): number {
     return this.rooms.get(room)?.bySession.size ?? 0;
   }
