@@ -1,0 +1,246 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { expect, test } from '@playwright/test';
+import { type RunningServer, startServer } from '@parley/server/testing';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
+
+import { moderateViolations } from './support/axe.js';
+import { screenshot } from './support/browser.js';
+import { chooseMessageAction, myName, openChatPage, send } from './support/chat-page.js';
+import {
+  chooseMemberAction,
+  chooseTheme,
+  moderateMember,
+  noticeWith,
+  onlineName,
+  openMemberMenu,
+  openSettings,
+} from './support/moderation-page.js';
+
+/** A room nobody owns yet: the first page in it becomes its owner. */
+const freshRoom = (name: string) => `/r/${name}-${Date.now().toString(36)}`;
+const PHONE = { viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true };
+
+test.describe('Rooms a community can run: owners act, people ignore and report (#13)', () => {
+  let browser: Browser;
+  let server: RunningServer | undefined;
+  let contexts: BrowserContext[] = [];
+  let pageErrors: string[] = [];
+
+  const openChat = (
+    path: string,
+    options: Parameters<Browser['newContext']>[0] = {},
+  ): Promise<Page> =>
+    openChatPage(browser, `${server?.url ?? ''}${path}`, { contexts, errors: pageErrors }, options);
+
+  test.beforeAll(({ browser: workerBrowser }) => {
+    browser = workerBrowser;
+  });
+
+  test.beforeEach(async () => {
+    server = await startServer({
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-e2e-moderation-')),
+      CONNECTIONS_PER_MINUTE: '1000',
+    });
+  });
+
+  test.afterEach(async () => {
+    await Promise.all(contexts.map((context) => context.close()));
+    await server?.stop();
+    server = undefined;
+    contexts = [];
+    // A refused handshake (banned) logs its failed request (400) in the console: not a page error.
+    const unexpected = pageErrors.filter(
+      (error) => !/WebSocket|socket\.io|ERR_|Failed to load resource/.test(error),
+    );
+    pageErrors = [];
+    expect(unexpected).toEqual([]);
+  });
+
+  test('an owner mutes and then bans a disruptive user, who sees why each time', async () => {
+    const room = freshRoom('mute-ban');
+    const owner = await openChat(room);
+    const troll = await openChat(room, PHONE);
+    const trollName = await myName(troll);
+    const ownerName = await myName(owner);
+
+    // The room's first person owns it: a badge says so, on both pages.
+    await expect(
+      owner
+        .locator('[data-testid="online-user"]')
+        .filter({ hasText: ownerName })
+        .getByTestId('role-badge'),
+    ).toHaveText('Owner');
+    await send(troll, 'BUY CHEAP STUFF NOW');
+    await owner.getByTestId('message-text').filter({ hasText: 'BUY CHEAP' }).waitFor();
+
+    await moderateMember(owner, trollName, 'mute', { duration: '5m', reason: 'spam' });
+    await noticeWith(owner, `You muted ${trollName} for 5 min: spam`).waitFor();
+    await noticeWith(troll, `${ownerName} muted you for 5 min: spam`).waitFor();
+    // The muted page says until when, with a countdown, and the box is off.
+    await expect(troll.getByTestId('composer-restriction')).toContainText(
+      'You are muted here until',
+    );
+    await expect(troll.getByTestId('composer-input')).toBeDisabled();
+    await screenshot(troll, 'moderation-muted-360');
+
+    await moderateMember(owner, trollName, 'ban', { duration: '1d', reason: 'flooding' });
+    await noticeWith(owner, `You banned ${trollName} for 1 day: flooding`).waitFor();
+    const banned = troll.getByTestId('exclusion');
+    await expect(banned).toHaveAttribute('data-kind', 'banned');
+    await expect(banned.getByTestId('exclusion-reason')).toContainText('flooding');
+    await expect(banned.getByTestId('exclusion-reason')).toContainText('The ban lasts until');
+    // No "reconnecting" spinner behind it.
+    await expect(troll.getByTestId('connection-banner')).toHaveCount(0);
+    await screenshot(troll, 'moderation-banned-360');
+
+    // A reload is refused at the handshake: still banned, until when.
+    await troll.reload();
+    await expect(troll.getByTestId('exclusion')).toHaveAttribute('data-kind', 'banned');
+    await expect(troll.getByTestId('exclusion-reason')).toContainText('The ban lasts until');
+
+    // The owner lifts the ban from the settings' list.
+    const panel = await openSettings(owner);
+    const ban = panel.getByTestId('ban').filter({ hasText: trollName });
+    await ban.getByTestId('ban-lift').click();
+    await expect(ban).toHaveCount(0);
+  });
+
+  test('an ignored person’s messages and typing vanish for me only, across reloads', async () => {
+    const room = freshRoom('ignore');
+    const me = await openChat(room);
+    const pest = await openChat(room);
+    const other = await openChat(room);
+    const pestName = await myName(pest);
+
+    await chooseMemberAction(me, pestName, 'ignore');
+    await send(pest, 'first thing the pest says');
+    await send(pest, 'second thing the pest says');
+    await other.getByTestId('message-text').filter({ hasText: 'second thing' }).waitFor();
+    // Someone else still reads them.
+    await expect(other.getByTestId('message-text').filter({ hasText: 'pest says' })).toHaveCount(2);
+    // For me: one quiet line in their place.
+    const folded = me.getByTestId('ignored-run');
+    await expect(folded).toHaveText(/2 messages from someone you ignore/);
+    await expect(me.getByTestId('message-text').filter({ hasText: 'pest says' })).toHaveCount(0);
+    await expect(
+      onlineName(me, pestName).locator('..').getByTestId('online-ignored'),
+    ).toBeVisible();
+
+    // Their typing is not shown to me either.
+    await pest.getByTestId('composer-input').pressSequentially('typing away');
+    await other.getByTestId('typing-indicator').filter({ hasText: pestName }).waitFor();
+    await expect(me.getByTestId('typing-indicator')).toHaveAttribute('data-count', '0');
+
+    await screenshot(me, 'moderation-ignored-1280');
+    await me.reload();
+    await me.getByTestId('ignored-run').waitFor();
+    await expect(me.getByTestId('message-text').filter({ hasText: 'pest says' })).toHaveCount(0);
+
+    // Show opens one run; Stop ignoring brings them all back.
+    await me.getByTestId('ignored-show').click();
+    await expect(me.getByTestId('message-text').filter({ hasText: 'pest says' })).toHaveCount(2);
+    await chooseMemberAction(me, pestName, 'unignore');
+    await expect(me.getByTestId('ignored-run')).toHaveCount(0);
+  });
+
+  test('a report reaches a moderator at once, who resolves it', async () => {
+    const room = freshRoom('report');
+    const owner = await openChat(room);
+    const mod = await openChat(room);
+    const reader = await openChat(room);
+    const writer = await openChat(room);
+    const modName = await myName(mod);
+
+    await chooseMemberAction(owner, modName, 'make-moderator');
+    await noticeWith(mod, /made you a moderator/).waitFor();
+    await expect(
+      reader
+        .locator('[data-testid="online-user"]')
+        .filter({ hasText: modName })
+        .getByTestId('role-badge'),
+    ).toHaveText('Mod');
+
+    await send(writer, 'something nasty');
+    const message = reader.getByTestId('message').filter({ hasText: 'something nasty' });
+    await message.waitFor();
+    await chooseMessageAction(message, 'report');
+    const dialog = reader.getByTestId('moderate-dialog');
+    await dialog.getByTestId('moderate-reason').fill('insulting');
+    await dialog.getByTestId('moderate-submit').click();
+    await dialog.waitFor({ state: 'detached' });
+
+    // The moderator's settings button counts it, and the queue shows it with its reason.
+    await expect(mod.getByTestId('settings-report-count')).toHaveText('1');
+    const panel = await openSettings(mod);
+    const report = panel.getByTestId('report');
+    await expect(report).toContainText('something nasty');
+    await expect(report).toContainText('insulting');
+    await report.getByTestId('report-resolve').click();
+    await expect(report).toHaveCount(0);
+    await expect(owner.getByTestId('settings-report-count')).toHaveCount(0);
+
+    // A moderator deletes the message: everyone reads "Removed by a moderator".
+    await mod.keyboard.press('Escape');
+    const modView = mod.getByTestId('message').filter({ hasText: 'something nasty' });
+    await chooseMessageAction(modView, 'remove');
+    await modView.getByRole('button', { name: 'Delete' }).click();
+    await expect(
+      reader.getByTestId('message-tombstone').filter({ hasText: 'Removed by a moderator' }),
+    ).toHaveCount(1);
+  });
+
+  test('the member menu and the settings are axe-clean in both themes and fit 360 px', async () => {
+    const room = freshRoom('axe');
+    const owner = await openChat(room);
+    const guest = await openChat(room);
+    const guestName = await myName(guest);
+    await send(guest, 'hello');
+    await owner.getByTestId('message-text').filter({ hasText: 'hello' }).waitFor();
+
+    for (const theme of ['light', 'dark'] as const) {
+      await chooseTheme(owner, theme);
+      const menu = await openMemberMenu(owner, guestName);
+      await expect(menu.getByTestId('member-ban')).toBeVisible();
+      expect(await moderateViolations(owner), `member menu, ${theme}`).toEqual([]);
+      await screenshot(owner, `moderation-member-menu-1280-${theme}`);
+      await owner.keyboard.press('Escape');
+      await menu.waitFor({ state: 'detached' });
+
+      const panel = await openSettings(owner);
+      await panel.getByTestId('settings-topic').waitFor();
+      expect(await moderateViolations(owner), `settings, ${theme}`).toEqual([]);
+      await screenshot(owner, `moderation-settings-1280-${theme}`);
+      await owner.keyboard.press('Escape');
+      await panel.waitFor({ state: 'detached' });
+    }
+
+    // Keyboard: the settings button, the topic, saved, shown in the header.
+    await owner.getByTestId('settings-button').focus();
+    await owner.keyboard.press('Enter');
+    await owner.getByTestId('settings-topic').fill('Be kind');
+    await owner.keyboard.press('Enter');
+    await owner.keyboard.press('Escape');
+    await expect(guest.getByTestId('room-topic')).toContainText('Be kind');
+    await noticeWith(guest, /set the topic: Be kind/).waitFor();
+
+    // 360 px: the member menu is a sheet, the settings fill the screen.
+    const phone = await openChat(room, PHONE);
+    await phone.getByTestId('online-toggle').click();
+    await onlineName(phone, guestName).click();
+    await phone.getByTestId('member-menu').waitFor();
+    await screenshot(phone, 'moderation-member-menu-360');
+    await phone.keyboard.press('Escape');
+    await phone.keyboard.press('Escape');
+    await chooseTheme(owner, 'light');
+    await owner.setViewportSize({ width: 360, height: 740 });
+    await openSettings(owner);
+    await screenshot(owner, 'moderation-settings-360');
+    const overflow = await owner.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+  });
+});
