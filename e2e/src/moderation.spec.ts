@@ -43,6 +43,8 @@ test.describe('Rooms a community can run: owners act, people ignore and report (
     server = await startServer({
       DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-e2e-moderation-')),
       CONNECTIONS_PER_MINUTE: '1000',
+      // A kick's cool-down short enough to wait out in a test.
+      KICK_COOLDOWN_S: '3',
     });
   });
 
@@ -74,7 +76,23 @@ test.describe('Rooms a community can run: owners act, people ignore and report (
         .getByTestId('role-badge'),
     ).toHaveText('Owner');
     await send(troll, 'BUY CHEAP STUFF NOW');
-    await owner.getByTestId('message-text').filter({ hasText: 'BUY CHEAP' }).waitFor();
+    await send(troll, 'CHEAP STUFF AGAIN');
+    await send(troll, 'AND AGAIN CHEAP');
+    await owner.getByTestId('message-text').filter({ hasText: 'AND AGAIN' }).waitFor();
+
+    // "Delete their last messages…" from one of their messages: two of the three go.
+    await chooseMessageAction(
+      owner.getByTestId('message').filter({ hasText: 'AND AGAIN' }),
+      'clean-up',
+    );
+    const cleanUp = owner.getByTestId('moderate-dialog');
+    await cleanUp.getByTestId('clean-up-count').fill('2');
+    await cleanUp.getByTestId('moderate-submit').click();
+    await cleanUp.waitFor({ state: 'detached' });
+    await expect(
+      troll.getByTestId('message-tombstone').filter({ hasText: 'Removed by a moderator' }),
+    ).toHaveCount(2);
+    await noticeWith(troll, /removed 2 messages by you/).waitFor();
 
     await moderateMember(owner, trollName, 'mute', { duration: '5m', reason: 'spam' });
     await noticeWith(owner, `You muted ${trollName} for 5 min: spam`).waitFor();
@@ -206,8 +224,16 @@ test.describe('Rooms a community can run: owners act, people ignore and report (
       await expect(menu.getByTestId('member-ban')).toBeVisible();
       expect(await moderateViolations(owner), `member menu, ${theme}`).toEqual([]);
       await screenshot(owner, `moderation-member-menu-1280-${theme}`);
+      // Mute… opens its form (Enter on the focused entry).
+      await menu.getByTestId('member-mute').focus();
+      await owner.keyboard.press('Enter');
+      const dialog = owner.getByTestId('moderate-dialog');
+      await dialog.getByTestId('duration-custom').check();
+      await dialog.getByTestId('duration-amount').waitFor();
+      expect(await moderateViolations(owner), `mute form, ${theme}`).toEqual([]);
+      await screenshot(owner, `moderation-mute-form-1280-${theme}`);
       await owner.keyboard.press('Escape');
-      await menu.waitFor({ state: 'detached' });
+      await dialog.waitFor({ state: 'detached' });
 
       const panel = await openSettings(owner);
       await panel.getByTestId('settings-topic').waitFor();
@@ -242,5 +268,82 @@ test.describe('Rooms a community can run: owners act, people ignore and report (
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
     );
     expect(overflow).toBeLessThanOrEqual(0);
+  });
+
+  test('a kicked person sees why, waits out the cool-down and comes back', async () => {
+    const room = freshRoom('kick');
+    const owner = await openChat(room);
+    const guest = await openChat(room);
+    const guestName = await myName(guest);
+
+    await moderateMember(owner, guestName, 'kick', { reason: 'cool off' });
+    const kicked = guest.getByTestId('exclusion');
+    await expect(kicked).toHaveAttribute('data-kind', 'kicked');
+    await expect(kicked.getByTestId('exclusion-reason')).toContainText('cool off');
+    // The handshake tried once says how long to wait: a countdown, the way back disabled till then.
+    await expect(kicked.getByTestId('exclusion-wait')).toContainText(/come back in 0:0\d/);
+    const back = kicked.getByTestId('exclusion-rejoin');
+    await expect(back).toBeDisabled();
+    await expect(guest.getByTestId('connection-banner')).toHaveCount(0);
+    await expect(back).toBeEnabled({ timeout: 10_000 });
+    await back.click();
+    await guest.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
+    await send(guest, 'sorry, back now');
+    await owner.getByTestId('message-text').filter({ hasText: 'sorry, back now' }).waitFor();
+  });
+
+  test('a locked room lets in the invite link only; the link survives a reload, a new one replaces it', async () => {
+    const room = freshRoom('locked');
+    const owner = await openChat(room);
+    const panel = await openSettings(owner);
+    await panel.getByTestId('settings-locked').check();
+    const inviteField = panel.getByTestId('settings-invite');
+    await expect(inviteField).toHaveValue(/#invite=/);
+    const link = await inviteField.inputValue();
+
+    // Without the link: refused, with a way to paste one.
+    const stranger = await (await browser.newContext()).newPage();
+    contexts.push(stranger.context());
+    await stranger.goto(`${server?.url ?? ''}${room}`);
+    await expect(stranger.getByTestId('exclusion')).toHaveAttribute('data-kind', 'locked');
+    await stranger.getByTestId('exclusion-invite').fill(link);
+    await stranger.getByTestId('exclusion-invite').press('Enter');
+    await stranger.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
+
+    // With the link: in, the secret out of the address bar, and a reload still works.
+    const friend = await openChat(link.replace(server?.url ?? '', ''));
+    expect(new URL(friend.url()).hash).toBe('');
+    await friend.reload();
+    await friend.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
+
+    // A new link: the old one no longer opens the room.
+    await panel.getByTestId('settings-invite-rotate').click();
+    await expect(inviteField).not.toHaveValue(link);
+    const late = await (await browser.newContext()).newPage();
+    contexts.push(late.context());
+    await late.goto(link);
+    await expect(late.getByTestId('exclusion')).toHaveAttribute('data-kind', 'locked');
+    await expect(late.getByTestId('exclusion-reason')).toContainText('no longer works');
+  });
+
+  test('slow mode holds the composer with a countdown, announced to the room', async () => {
+    const room = freshRoom('slow');
+    const owner = await openChat(room);
+    const guest = await openChat(room);
+    const panel = await openSettings(owner);
+    await panel.getByTestId('slow-30').check();
+    await owner.keyboard.press('Escape');
+    await noticeWith(guest, /turned on slow mode: one message every 30 s/).waitFor();
+
+    await send(guest, 'one');
+    await owner.getByTestId('message-text').filter({ hasText: 'one' }).waitFor();
+    await expect(guest.getByTestId('composer-restriction')).toContainText(
+      /Slow mode: you can send again in 0:[23]\d/,
+    );
+    // The owner is exempt.
+    await send(owner, 'owner one');
+    await send(owner, 'owner two');
+    await guest.getByTestId('message-text').filter({ hasText: 'owner two' }).waitFor();
+    await expect(owner.getByTestId('composer-restriction')).toHaveCount(0);
   });
 });

@@ -141,10 +141,8 @@ export class ChatClient {
       store: deps.outbox,
       author: this,
       nextSeq,
-      onStored: (item, id, ts) => {
-        this.timeline.stored(item, id, ts);
-        this.moderation.sent();
-      },
+      onStored: (item, id, ts) => this.timeline.stored(item, id, ts),
+      onSent: () => this.moderation.sent(),
       onRefused: (refusal) => this.moderation.refused(refusal),
       newClientId: deps.newClientId,
       now: deps.now,

@@ -18,11 +18,14 @@ export const ICONS = {
   delete: 'M5 7h14M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3',
   copy: 'M9 9h10v11H9zM5 15V4h10',
   report: 'M5 21V4h11l-1.5 4L16 12H5',
+  person: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21a8 8 0 0 1 16 0',
   cleanUp: 'M4 6h16M4 12h10M4 18h6M16 15l5 5M21 15l-5 5',
 } as const;
 
 /** What others' messages add: Report for anyone; Delete and clean-up for a moderator above them. */
 export interface ModeratorRuns {
+  /** The author's member menu (mention, ignore, moderate): the keyboard's way to it. */
+  member?: { name: string; run: () => void };
   report?: () => void;
   remove?: () => void;
   cleanUp?: () => void;
@@ -45,6 +48,10 @@ export function messageActions(
       { id: 'edit', label: 'Edit', icon: ICONS.edit, run: run.edit },
       { id: 'delete', label: 'Delete', icon: ICONS.delete, danger: true, run: run.delete },
     );
+  }
+  if (others.member) {
+    const { name, run: open } = others.member;
+    actions.push({ id: 'member', label: `About ${name}…`, icon: ICONS.person, run: open });
   }
   if (others.report) {
     actions.push({ id: 'report', label: 'Report…', icon: ICONS.report, run: others.report });

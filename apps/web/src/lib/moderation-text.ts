@@ -12,20 +12,20 @@ const UNITS: ReadonlyArray<[seconds: number, one: string, many: string]> = [
   [1, 's', 's'],
 ];
 
-/** "30 s", "5 min", "1 h", "1 day", "2 weeks": the largest unit that divides it, else rounded. */
+/**
+ * "30 s", "5 min", "1 h", "1 day", "2 weeks": the largest unit that divides it in under 100 ("90 s",
+ * "90 min"), else rounded in the largest unit it reaches (a mute's remaining 3,599 s: "60 min").
+ */
 export function formatDuration(seconds: number): string {
   const whole = Math.max(1, Math.round(seconds));
+  const say = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
   for (const [size, one, many] of UNITS) {
-    if (whole >= size && whole % size === 0) {
-      const count = whole / size;
-      return `${count} ${count === 1 ? one : many}`;
+    if (whole >= size && whole % size === 0 && whole / size < 100) {
+      return say(whole / size, one, many);
     }
   }
-  // Not a round number of any unit (a mute's remaining time, say): the largest unit it reaches.
-  const unit = UNITS.find(([size]) => whole >= size) ?? UNITS[UNITS.length - 1];
-  const [size, one, many] = unit as [number, string, string];
-  const count = Math.round(whole / size);
-  return `${count} ${count === 1 ? one : many}`;
+  const [size, one, many] = UNITS.find(([unit]) => whole >= unit) ?? [1, 's', 's'];
+  return say(Math.round(whole / size), one, many);
 }
 
 /** A countdown as a clock shows it: "0:42", "4:05", "1:02:00". */

@@ -226,6 +226,8 @@ describe('Moderation', () => {
     join();
     socket.fire('room_updated', { topic: '', slow_mode_s: 30, locked: false });
     chat.outbox.send('one');
+    // Its new_message comes back before the ack (the usual order): the wait starts all the same.
+    socket.fire('new_message', wireMessage(1, { user_id: 'me', client_id: 'c1', message: 'one' }));
     socket.next('send_message').answer({ ok: true, id: 1, ts: NOW });
     await settle();
     expect(chat.moderation.slowFor).toBe(30_000);

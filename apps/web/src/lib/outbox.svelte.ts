@@ -44,6 +44,8 @@ export interface OutboxDeps {
   nextSeq: () => number;
   /** The server stored it (ack): the timeline shows it by id. */
   onStored: (item: MessageItem, id: number, ts: unknown) => void;
+  /** The server took one of my messages (whichever came first, its ack or its `new_message`). */
+  onSent?: () => void;
   /** The server refused a send (muted, slow mode…): the page may show why beyond the message. */
   onRefused?: (refusal: AckError) => void;
   newClientId: () => string;
@@ -224,6 +226,7 @@ export class Outbox {
     }
     const result = readAck<{ ok: true; id: number; ts: number }>(answer);
     if (result.ok) {
+      this.#deps.onSent?.();
       this.#confirm(clientId, result.id, result.ts);
       return { outcome: 'settled' };
     }
