@@ -133,15 +133,27 @@ test.describe('Rooms a community can run: owners act, people ignore and report (
     const other = await openChat(room);
     const pestName = await myName(pest);
 
-    await chooseMemberAction(me, pestName, 'ignore');
+    // By keyboard: Enter on their message, "About …" in its menu, then Ignore in theirs.
+    await send(pest, 'hello, the pest says');
+    const hello = me.getByTestId('message').filter({ hasText: 'hello, the pest says' });
+    await hello.focus();
+    await me.keyboard.press('Enter');
+    await me.getByTestId('message-member').waitFor();
+    await me.getByTestId('message-member').focus();
+    await me.keyboard.press('Enter');
+    await expect(me.getByTestId('member-mention')).toBeFocused();
+    await me.keyboard.press('ArrowDown');
+    await expect(me.getByTestId('member-ignore')).toBeFocused();
+    await me.keyboard.press('Enter');
+    await expect(hello).toHaveCount(0);
     await send(pest, 'first thing the pest says');
     await send(pest, 'second thing the pest says');
     await other.getByTestId('message-text').filter({ hasText: 'second thing' }).waitFor();
     // Someone else still reads them.
-    await expect(other.getByTestId('message-text').filter({ hasText: 'pest says' })).toHaveCount(2);
+    await expect(other.getByTestId('message-text').filter({ hasText: 'pest says' })).toHaveCount(3);
     // For me: one quiet line in their place.
     const folded = me.getByTestId('ignored-run');
-    await expect(folded).toHaveText(/2 messages from someone you ignore/);
+    await expect(folded).toHaveText(/3 messages from someone you ignore/);
     await expect(me.getByTestId('message-text').filter({ hasText: 'pest says' })).toHaveCount(0);
     await expect(
       onlineName(me, pestName).locator('..').getByTestId('online-ignored'),
@@ -159,7 +171,7 @@ test.describe('Rooms a community can run: owners act, people ignore and report (
 
     // Show opens one run; Stop ignoring brings them all back.
     await me.getByTestId('ignored-show').click();
-    await expect(me.getByTestId('message-text').filter({ hasText: 'pest says' })).toHaveCount(2);
+    await expect(me.getByTestId('message-text').filter({ hasText: 'pest says' })).toHaveCount(3);
     await chooseMemberAction(me, pestName, 'unignore');
     await expect(me.getByTestId('ignored-run')).toHaveCount(0);
   });
