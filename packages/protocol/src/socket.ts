@@ -159,19 +159,15 @@ export interface SocketData {
    * `auth.offset`), for the resume on connect.
    */
   resumeAfter?: number;
-  /** The client's address (for per-address limits). */
+  /**
+   * The client's address as limits and bans know it: a keyed hash of the IPv4 address or IPv6
+   * /64 (set at admission; the address itself is kept nowhere).
+   */
   address?: string;
   /** The room this socket is in (normalised). */
   room: string;
   /** The client announced `presence_batch`: in big rooms it gets `presence_changed`. */
   presenceBatch?: boolean;
-  /** Public id of the session in this room (set at admission). */
-  userId?: string;
-  /**
-   * Keyed hash of the client's address (IPv6: its /64), for address bans across the cluster;
-   * the address itself is never stored.
-   */
-  addressHash?: string;
 }
 
 /**

@@ -40,6 +40,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import type { Emission } from '../presence/emission.js';
 import { PresenceService } from '../presence/presence.service.js';
 import { MemberActionsService } from '../moderation/member-actions.service.js';
+import { ModerationGateway } from '../moderation/moderation.gateway.js';
 import { ModerationService } from '../moderation/moderation.service.js';
 import { RoomRolesService } from '../moderation/room-roles.service.js';
 import { mutedRefusal, RoomStateService } from '../moderation/room-state.service.js';
@@ -83,6 +84,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly memberActions: MemberActionsService,
     private readonly roomState: RoomStateService,
     private readonly roles: RoomRolesService,
+    private readonly moderationGateway: ModerationGateway,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.sendMessageSchema = sendMessagePayload(config.messageMaxLength);
@@ -91,6 +93,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   afterInit(server: ChatServer): void {
+    this.moderationGateway.afterInit(server);
     this.presence.bind({
       emit: (emissions) => this.emit(emissions),
       localListeners: (channel) => server.sockets.adapter.rooms.get(channel)?.size ?? 0,
@@ -128,6 +131,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     const { username, avatar, userId } = user;
     const role = this.roles.roleOf(room, userId);
     void socket.join(role ? [...channels, moderatorsChannel(room)] : channels);
+    this.moderationGateway.attach(socket);
     socket.data.username = username;
     if (nameChanged) {
       this.sessions
@@ -169,11 +173,11 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   handleDisconnect(socket: ChatSocket): void {
-    this.presence.depart(socket.id);
-    const { room, userId, addressHash } = socket.data;
-    if (userId !== undefined && addressHash !== undefined) {
-      this.moderation.rememberAddress(room, userId, addressHash);
+    const member = this.users.get(socket.id);
+    if (member && socket.data.address !== undefined) {
+      this.moderation.rememberAddress(member.room, member.userId, socket.data.address);
     }
+    this.presence.depart(socket.id);
   }
 
   @SubscribeMessage(ClientEvent.SendMessage)
@@ -309,7 +313,8 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     const limited = await this.runner.limit(socket, 'typing');
     // A muted person's typing would announce messages that cannot come.
     const muted =
-      this.roomState.mutedUntil(socket.data.room, socket.data.userId ?? '') !== undefined;
+      this.roomState.mutedUntil(socket.data.room, this.users.get(socket.id)?.userId ?? '') !==
+      undefined;
     this.relayTyping(socket, parsed.data.is_typing, limited !== undefined || muted);
     if (limited) {
       this.metrics.refusals.inc({ code: limited.error });
@@ -449,10 +454,9 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       room,
       sessionToken: token,
       resumeAfter,
-      address,
+      // Per-address limits and address bans key on the keyed hash (an IPv6 client's /64).
+      address: entered.addressHash,
       presenceBatch,
-      userId,
-      addressHash: entered.addressHash,
     });
     return undefined;
   }
