@@ -5,6 +5,7 @@ export * from './format.js';
 export * from './limits.js';
 export * from './mentions.js';
 export * from './moderation.js';
+export * from './roles.js';
 export * from './names.js';
 export * from './parse.js';
 export * from './rooms.js';

@@ -4,7 +4,6 @@ import type {
   AuditEntry,
   Ban,
   ClaimOwnershipPayload,
-  MemberAction,
   MemberModeratedPayload,
   ModeratePayload,
   PageBackPayload,
@@ -13,12 +12,12 @@ import type {
   ReportResolvedPayload,
   ResolveReportPayload,
   RoomInvitePayload,
-  RoomRole,
   RoomSettings,
   RoomUpdatedPayload,
   SetRolePayload,
   UpdateRoomPayload,
 } from './moderation.js';
+import type { MemberAction, RoomRole } from './roles.js';
 import type {
   ActiveRoom,
   DeleteMessagePayload,

@@ -1,6 +1,8 @@
 import {
   ClientEvent,
+  DEFAULT_MUTE_S,
   ErrorCode,
+  roleRank,
   ServerEvent,
   type AckError,
   type AuditEntry,
@@ -41,16 +43,6 @@ export type Exclusion =
   | { kind: 'banned'; until: number | null; reason: string; by: string }
   | { kind: 'kicked'; retryAt: number | null; reason: string; by: string }
   | { kind: 'locked'; hadInvite: boolean };
-
-/**
- * The protocol's `roleRank` and `DEFAULT_MUTE_S`, restated: importing any value from its
- * moderation module pulls its zod schemas (and zod) into the page, 52 → 168 KB gzipped.
- * moderation.test.ts holds these to the protocol's.
- */
-export function roleRank(role: RoomRole | undefined): number {
-  return role === 'owner' ? 2 : role === 'moderator' ? 1 : 0;
-}
-export const DEFAULT_MUTE_S = 10 * 60;
 
 const NO_SETTINGS: RoomSettings = { topic: '', slow_mode_s: 0, locked: false };
 /** The countdowns tick this often while I am muted or slowed down. */

@@ -1,10 +1,4 @@
-import {
-  DEFAULT_MUTE_S as PROTOCOL_DEFAULT_MUTE_S,
-  roleRank as protocolRoleRank,
-} from '@parley/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-
-import { DEFAULT_MUTE_S, roleRank } from './moderation.svelte';
 
 import { summarize } from './notice-runs';
 import { chatFixture } from './testing/chat-fixture';
@@ -361,12 +355,5 @@ describe('Moderation', () => {
     claim.answer({ ok: true, role: 'owner' });
     await claiming;
     expect(m.isOwner).toBe(true);
-  });
-
-  it('ranks roles and mutes by default as the protocol does', () => {
-    for (const role of ['owner', 'moderator', undefined] as const) {
-      expect(roleRank(role)).toBe(protocolRoleRank(role));
-    }
-    expect(DEFAULT_MUTE_S).toBe(PROTOCOL_DEFAULT_MUTE_S);
   });
 });
