@@ -155,8 +155,11 @@ export class Moderation {
         this.#setRole(roles, userId, role);
         this.roles = roles;
       }
-      // A fresh connection: whatever kept me out is over.
+      // A fresh connection: whatever kept me out is over, and the room's settings are the
+      // defaults unless a `room_updated` follows (the server sends one only when they differ), so
+      // a topic cleared while I was away does not linger.
       this.exclusion = null;
+      this.settings = NO_SETTINGS;
       // (ChatClient learns my id after this listener: the role is read from the payload.)
       if (role) {
         void this.loadReports();

@@ -125,6 +125,16 @@ describe('Moderation', () => {
     ]);
   });
 
+  it('forgets settings that changed while I was away: a new connection starts from the defaults', () => {
+    const { chat, socket, join } = chatFixture();
+    join([wireMessage(1)]);
+    socket.fire('room_updated', { topic: 'Rust', slow_mode_s: 30, locked: false });
+    // Reconnected after the topic and slow mode were cleared: no room_updated comes.
+    join([wireMessage(1)]);
+    expect(chat.moderation.settings).toEqual({ topic: '', slow_mode_s: 0, locked: false });
+    expect(noticeLines(chat.timeline.items)).toEqual([]);
+  });
+
   it('announces actions on people, with how long and why', () => {
     const { chat, socket, join } = chatFixture();
     join([wireMessage(1)]);
