@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { MENU_MARGIN, placeMenu } from './menu-position';
+import { MENU_MARGIN, placeMenu, stepMenu } from './menu-position';
 
 const viewport = { width: 400, height: 800 };
 const menu = { width: 180, height: 120 };
@@ -34,5 +34,24 @@ describe('placeMenu', () => {
   it('keeps a start-aligned menu from running off the right edge', () => {
     const anchor = { left: 380, top: 10, width: 10, height: 10 };
     expect(placeMenu(anchor, menu, viewport, 'start').left).toBe(400 - MENU_MARGIN - 180);
+  });
+});
+
+describe('stepMenu', () => {
+  it('moves down and up, wrapping at either end', () => {
+    expect(stepMenu(3, 0, 'ArrowDown')).toBe(1);
+    expect(stepMenu(3, 2, 'ArrowDown')).toBe(0);
+    expect(stepMenu(3, 0, 'ArrowUp')).toBe(2);
+  });
+
+  it('goes to the first item from none focused, and Home and End to the ends', () => {
+    expect(stepMenu(4, -1, 'ArrowDown')).toBe(0);
+    expect(stepMenu(4, 2, 'Home')).toBe(0);
+    expect(stepMenu(4, 1, 'End')).toBe(3);
+  });
+
+  it('leaves other keys to the caller', () => {
+    expect(stepMenu(3, 1, 'Escape')).toBeNull();
+    expect(stepMenu(3, 1, 'a')).toBeNull();
   });
 });

@@ -34,3 +34,17 @@ export function placeMenu(
   const left = Math.min(Math.max(MENU_MARGIN, wanted), viewport.width - MENU_MARGIN - menu.width);
   return { left: Math.max(MENU_MARGIN, left), top };
 }
+
+/**
+ * Where an arrow key, Home or End moves focus among a menu's `count` items from `index` (-1: none
+ * focused); Up and Down wrap around. Null: not a key the menu moves by.
+ */
+export function stepMenu(count: number, index: number, key: string): number | null {
+  const next: Partial<Record<string, number>> = {
+    ArrowDown: (index + 1) % count,
+    ArrowUp: (index - 1 + count) % count,
+    Home: 0,
+    End: count - 1,
+  };
+  return next[key] ?? null;
+}
