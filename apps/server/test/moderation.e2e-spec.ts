@@ -190,7 +190,11 @@ describe('moderation: roles and powers over people (real app, real sockets)', ()
       extraHeaders: { 'x-forwarded-for': '198.51.100.77' },
     });
     expect(again.message).toBe(ErrorCode.Banned);
-    expect(again.data).toMatchObject({ error: ErrorCode.Banned, until: expect.any(Number) });
+    expect(again.data).toMatchObject({
+      error: ErrorCode.Banned,
+      until: expect.any(Number),
+      reason: 'slurs',
+    });
     const freshBrowser = await chat.refused({
       auth: { room: 'den' },
       extraHeaders: { 'x-forwarded-for': '198.51.100.2' },

@@ -9,6 +9,8 @@ export interface AckError {
   retry_after?: number;
   /** With `banned` or `muted`: until when (ms since the epoch); absent for a ban for good. */
   until?: number;
+  /** With `banned` or `kicked`: the reason the moderator gave, if any. */
+  reason?: string;
 }
 
 /** A successful request, with whatever the request returns spread beside `ok`. */

@@ -285,6 +285,8 @@ export const requestRefusedPayloadSchema = z.object({
   retry_after: z.number().optional(),
   /** With `muted` or `banned`: until when (ms since the epoch). */
   until: z.number().optional(),
+  /** With `banned` or `kicked`: the reason the moderator gave. */
+  reason: z.string().optional(),
 });
 
 export type UserJoinedPayload = z.output<typeof userJoinedPayloadSchema>;

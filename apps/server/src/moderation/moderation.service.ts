@@ -285,12 +285,15 @@ export function banRefusal(
   now = Date.now(),
 ): AckError {
   const because = reason ? ` Reason: ${reason}` : '';
+  const withReason = (refusal: AckError): AckError => (reason ? { ...refusal, reason } : refusal);
   if (kind === 'kick') {
     const wait = Math.max(0, (until ?? now) - now);
-    return ackError(
-      ErrorCode.Kicked,
-      `A moderator removed you from this room. You can come back in ${Math.ceil(wait / 1000)} s.${because}`,
-      wait,
+    return withReason(
+      ackError(
+        ErrorCode.Kicked,
+        `A moderator removed you from this room. You can come back in ${Math.ceil(wait / 1000)} s.${because}`,
+        wait,
+      ),
     );
   }
   const refusal = ackError(
@@ -300,7 +303,7 @@ export function banRefusal(
       : `You are banned from this room until ${new Date(until).toISOString()}.${because}`,
     until === null ? undefined : Math.max(0, until - now),
   );
-  return until === null ? refusal : { ...refusal, until };
+  return withReason(until === null ? refusal : { ...refusal, until });
 }
 
 function describeUpdate(update: UpdateRoomPayload): string {

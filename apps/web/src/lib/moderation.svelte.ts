@@ -436,7 +436,9 @@ export class Moderation {
         ? (error.data as Record<string, unknown>)
         : {};
     const previous = this.exclusion;
-    const reason = previous && previous.kind !== 'locked' ? previous.reason : '';
+    // The refusal says why (after a reload there is no announcement to remember it from).
+    const reason =
+      text(data.reason) || (previous && previous.kind !== 'locked' ? previous.reason : '');
     const by = previous && previous.kind !== 'locked' ? previous.by : '';
     if (error.message === ErrorCode.Banned) {
       this.exclusion = { kind: 'banned', until: readTime(data.until), reason, by };

@@ -287,6 +287,17 @@ describe('Moderation', () => {
     expect(chat.connection.state).toBe('offline');
   });
 
+  it('a ban refused after a reload still says why: the refusal carries the reason', () => {
+    const { chat, socket } = chatFixture();
+    chat.connect();
+    socket.refuse('banned', { error: 'banned', message: 'Banned', reason: 'slurs' });
+    expect(chat.moderation.exclusion).toMatchObject({
+      kind: 'banned',
+      until: null,
+      reason: 'slurs',
+    });
+  });
+
   it('sends the kept invite in the handshake, and forgets one a locked room refuses', () => {
     const { chat, socket, kept } = chatFixture({ invite: 'abc' });
     chat.connect();
