@@ -312,15 +312,31 @@ test.describe('Rooms a community can run: owners act, people ignore and report (
     const inviteField = panel.getByTestId('settings-invite');
     await expect(inviteField).toHaveValue(/#invite=/);
     const link = await inviteField.inputValue();
+    // One line, not a box that grows with the panel.
+    expect((await inviteField.boundingBox())?.height ?? 0).toBeLessThan(60);
 
-    // Without the link: refused, with a way to paste one.
-    const stranger = await (await browser.newContext()).newPage();
+    // Without the link: refused, with a way to paste one, inside a 360 px phone.
+    const stranger = await (
+      await browser.newContext({ viewport: { width: 360, height: 740 } })
+    ).newPage();
     contexts.push(stranger.context());
     await stranger.goto(`${server?.url ?? ''}${room}`);
     await expect(stranger.getByTestId('exclusion')).toHaveAttribute('data-kind', 'locked');
+    expect(await stranger.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      360,
+    );
     await stranger.getByTestId('exclusion-invite').fill(link);
     await stranger.getByTestId('exclusion-invite').press('Enter');
     await stranger.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
+
+    // Opening the link on a page already kept out (no reload, only the fragment changes) lets in.
+    const waiting = await (await browser.newContext()).newPage();
+    contexts.push(waiting.context());
+    await waiting.goto(`${server?.url ?? ''}${room}`);
+    await expect(waiting.getByTestId('exclusion')).toHaveAttribute('data-kind', 'locked');
+    await waiting.goto(link);
+    await waiting.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
+    expect(new URL(waiting.url()).hash).toBe('');
 
     // With the link: in, the secret out of the address bar, and a reload still works.
     const friend = await openChat(link.replace(server?.url ?? '', ''));

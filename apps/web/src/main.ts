@@ -62,6 +62,20 @@ const chat = new ChatClient({
   safeAvatar: avatarReader(window.location.href),
 });
 
+// An invite link opened while this page is already on its room (a same-page fragment change, no
+// reload): taken in the same way, and a page kept out by the lock tries again with it.
+window.addEventListener('hashchange', () => {
+  const invite = takeInviteFromAddress(window.location, (url) =>
+    window.history.replaceState(window.history.state, '', url),
+  );
+  if (room && invite) {
+    writeItem(inviteKey(room), invite);
+    if (chat.moderation.exclusion?.kind === 'locked') {
+      chat.rejoin(invite);
+    }
+  }
+});
+
 const app = mount(App, { target, props: { chat } });
 
 export default app;
