@@ -212,6 +212,15 @@ test.describe('Rooms a community can run: owners act, people ignore and report (
     await expect(report).toHaveCount(0);
     await expect(owner.getByTestId('settings-report-count')).toHaveCount(0);
 
+    // From the writer's name in the list, someone else: "Report their last message…".
+    const writerName = await myName(writer);
+    await chooseMemberAction(owner, writerName, 'report');
+    const again = owner.getByTestId('moderate-dialog');
+    await again.getByTestId('moderate-submit').click();
+    await again.waitFor({ state: 'detached' });
+    await expect(mod.getByTestId('settings-report-count')).toHaveText('1');
+    await expect(panel.getByTestId('report')).toContainText('something nasty');
+
     // A moderator deletes the message: everyone reads "Removed by a moderator".
     await mod.keyboard.press('Escape');
     const modView = mod.getByTestId('message').filter({ hasText: 'something nasty' });

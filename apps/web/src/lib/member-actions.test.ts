@@ -10,6 +10,7 @@ const ids = (state: Partial<MemberState>) =>
     role: undefined,
     muted: false,
     online: true,
+    reportable: false,
     ...state,
   }).map((item) => item.id);
 
@@ -17,6 +18,10 @@ describe('a member’s menu', () => {
   it('offers anyone Mention and Ignore (or Stop ignoring)', () => {
     expect(ids({})).toEqual(['mention', 'ignore']);
     expect(ids({ ignored: true })).toEqual(['mention', 'unignore']);
+  });
+
+  it('offers Report when they have a message here I may report', () => {
+    expect(ids({ reportable: true })).toEqual(['mention', 'ignore', 'report']);
   });
 
   it('offers a moderator above them Mute, Kick and Ban (Unmute once muted)', () => {

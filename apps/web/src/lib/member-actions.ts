@@ -1,11 +1,13 @@
 /**
- * What a member's menu offers (MemberMenu draws them): Mention and Ignore for anyone; Mute, Kick
+ * What a member's menu offers (MemberMenu draws them): Mention, Ignore and Report (their newest
+ * message here) for anyone; Mute, Kick
  * and Ban for an owner or moderator who ranks above them; the roles for the owner.
  */
 import type { RoomRole } from '@parley/protocol';
 
 export type MemberActionId =
   | 'mention'
+  | 'report'
   | 'ignore'
   | 'unignore'
   | 'mute'
@@ -35,6 +37,8 @@ export interface MemberState {
   muted: boolean;
   /** They are online now: roles are handed to people present only. */
   online: boolean;
+  /** They have a message on this page that I may report (their newest), not me. */
+  reportable: boolean;
 }
 
 export function memberActions(state: MemberState): MemberMenuItem[] {
@@ -44,6 +48,9 @@ export function memberActions(state: MemberState): MemberMenuItem[] {
       ? { id: 'unignore', label: 'Stop ignoring' }
       : { id: 'ignore', label: 'Ignore (hide their messages for me)' },
   );
+  if (state.reportable) {
+    items.push({ id: 'report', label: 'Report their last message…' });
+  }
   if (state.outranked) {
     items.push(
       state.muted ? { id: 'unmute', label: 'Unmute' } : { id: 'mute', label: 'Mute…' },
