@@ -154,6 +154,7 @@ export class ChatClient {
       unsent: () => this.outbox.unsent,
       nextSeq,
       safeAvatar: deps.safeAvatar,
+      ignores: (userId) => this.moderation.ignored.has(userId),
       now: deps.now,
     });
     this.rooms = new RoomDirectory(this.connection, deps.now);

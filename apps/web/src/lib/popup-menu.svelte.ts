@@ -14,8 +14,8 @@ export interface PopupMenuOptions {
   /** Elements whose presses do not count as outside (the button that toggles the menu). */
   inside?: () => readonly (Node | undefined)[];
   /**
-   * A touch press outside only dismisses: its click does not also reach what lies under it.
-   * The message menu does this; the member menu lets the tap through, as it always has.
+   * A touch press outside only dismisses: its click does not also reach what lies under it (the
+   * page behind a phone's sheet is dimmed; a tap there means "close", not "press this").
    */
   swallowTouchDismiss?: boolean;
 }

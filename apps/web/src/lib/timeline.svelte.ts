@@ -41,6 +41,8 @@ export interface TimelineDeps {
   /** Display order shared with the outbox's items. */
   nextSeq: () => number;
   safeAvatar: (url: unknown) => string;
+  /** People I ignore: their messages neither count as unread nor as mentions of me. */
+  ignores?: (userId: string) => boolean;
   now?: () => number;
 }
 
@@ -207,8 +209,11 @@ export class Timeline {
     const { merged, added } = mergeById(this.messages, items);
     this.messages = merged;
     if (fresh) {
-      this.received += added.filter((message) => !message.mine).length;
-      const mentioning = added.filter((message) => message.mentionsMe);
+      const heard = added.filter(
+        (message) => !message.mine && !(this.#deps.ignores?.(message.userId) ?? false),
+      );
+      this.received += heard.length;
+      const mentioning = heard.filter((message) => message.mentionsMe);
       if (mentioning.length > 0) {
         this.mentionsReceived += mentioning.length;
         this.lastMention = mentioning.at(-1) ?? null;

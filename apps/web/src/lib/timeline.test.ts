@@ -21,6 +21,15 @@ describe('Timeline', () => {
     expect(chat.timeline.received).toBe(2);
   });
 
+  it('counts no unread message or mention from someone I ignore', () => {
+    const { chat, socket, join } = chatFixture();
+    join([wireMessage(1)]);
+    chat.moderation.ignored.ignore('bo', 'Bo');
+    socket.fire('new_message', wireMessage(2, { user_id: 'bo', username: 'Bo' }));
+    socket.fire('new_message', wireMessage(3));
+    expect(chat.timeline.received).toBe(1);
+  });
+
   it('places a notice after the message it followed', () => {
     const { chat, socket, join } = chatFixture();
     join([wireMessage(1)]);
