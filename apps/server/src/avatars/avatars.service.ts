@@ -2,6 +2,7 @@ import { createAvatar, type Style } from '@dicebear/core';
 import * as lorelei from '@dicebear/lorelei';
 import * as notionists from '@dicebear/notionists';
 import { Injectable } from '@nestjs/common';
+import { keepRecent } from '../common/keep-recent.js';
 
 /**
  * The seed app picked one of two avatar families at random (its `girl`/`boy` URLs). We keep that
@@ -64,13 +65,7 @@ export class AvatarsService {
     }
     const key = `${style}\u0000${seed}`;
     const svg = createAvatar(STYLES[style], { seed, backgroundColor: BACKGROUNDS }).toString();
-    this.cache.set(key, svg);
-    if (this.cache.size > CACHE_LIMIT) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) {
-        this.cache.delete(oldest);
-      }
-    }
+    keepRecent(this.cache, key, svg, CACHE_LIMIT);
     return svg;
   }
 }

@@ -37,7 +37,7 @@ import {
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import type { Emission } from '../presence/emission.js';
+import { type Emission, sendEmissions } from '../presence/emission.js';
 import { PresenceService } from '../presence/presence.service.js';
 import { MemberActionsService } from '../moderation/member-actions.service.js';
 import { ModerationGateway } from '../moderation/moderation.gateway.js';
@@ -335,14 +335,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
    * or `user_left` would leave a ghost.
    */
   private emit(emissions: readonly Emission[]): void {
-    for (const { event, payload, to, except } of emissions) {
-      const target = except === undefined ? this.server.to(to) : this.server.to(to).except(except);
-      // Each emission pairs an event with its own payload type (see `Emission`).
-      (target as unknown as { emit(event: string, payload: unknown): boolean }).emit(
-        event,
-        payload,
-      );
-    }
+    sendEmissions(this.server, emissions);
   }
 
   @SubscribeMessage(ClientEvent.EditMessage)

@@ -31,7 +31,7 @@ import {
 import { moderatorsChannel, roomChannel } from '../chat/channels.js';
 import type { AckCallback, ChatServer, ChatSocket } from '../chat/chat.types.js';
 import { RequestRunner } from '../chat/request-runner.js';
-import type { Emission } from '../presence/emission.js';
+import { type Emission, sendEmissions } from '../presence/emission.js';
 import type { LimitedAction } from '../security/rate-limits.service.js';
 import { ClusterPresenceService } from '../cluster/cluster-presence.service.js';
 import { UsersService } from '../users/users.service.js';
@@ -118,16 +118,6 @@ export class ModerationGateway {
 
   /** Binds the relay's outlet to the server (called by the chat gateway once it is up). */
   afterInit(server: ChatServer): void {
-    const send = (target: 'cluster' | 'local', emissions: readonly Emission[]) => {
-      const io = target === 'local' ? server.local : server;
-      for (const { event, payload, to } of emissions) {
-        // Each emission pairs an event with its own payload type (see `Emission`).
-        (io.to(to) as unknown as { emit(event: string, payload: unknown): boolean }).emit(
-          event,
-          payload,
-        );
-      }
-    };
     // A person's tabs are found through who is online on each node (no channel per person: one
     // more Socket.IO room per connection cost about 0.5 KB of every idle connection); other nodes
     // are asked with server-side events.
@@ -158,8 +148,8 @@ export class ModerationGateway {
       }
     };
     this.relay.bind({
-      emit: (emissions) => send('cluster', emissions),
-      emitLocal: (emissions) => send('local', emissions),
+      emit: (emissions) => sendEmissions(server, emissions),
+      emitLocal: (emissions) => sendEmissions(server.local, emissions),
       addressHashes: async (room, userId) => {
         const here = tabs(room, userId).flatMap((socket) => socket.data.address ?? []);
         if (!this.cluster.enabled) {

@@ -21,6 +21,7 @@ import { addressHash } from './address-key.js';
 import { ModerationRelay } from './moderation-relay.service.js';
 import { RoomRolesService } from './room-roles.service.js';
 import { RoomStateService, settingsOf } from './room-state.service.js';
+import { keepRecent } from '../common/keep-recent.js';
 
 /** Someone present who asks for something: who they are in their room. */
 export interface Actor {
@@ -258,15 +259,7 @@ export class ModerationService {
    * banned by address too. (Kept for those who left only: people online have it on their sockets.)
    */
   rememberAddress(room: string, userId: string, hash: string): void {
-    const key = `${room}\n${userId}`;
-    this.recentAddresses.delete(key);
-    this.recentAddresses.set(key, hash);
-    if (this.recentAddresses.size > RECENT_ADDRESSES_KEPT) {
-      const oldest = this.recentAddresses.keys().next().value;
-      if (oldest !== undefined) {
-        this.recentAddresses.delete(oldest);
-      }
-    }
+    keepRecent(this.recentAddresses, `${room}\n${userId}`, hash, RECENT_ADDRESSES_KEPT);
   }
 }
 

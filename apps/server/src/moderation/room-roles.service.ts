@@ -3,6 +3,7 @@ import { type OnlineUser, type RoomRole, RoomRole as Role, roleRank } from '@par
 
 import { CHAT_STORE } from '../storage/storage.module.js';
 import type { ChatStore } from '../storage/chat-store.js';
+import { keepRecent } from '../common/keep-recent.js';
 
 /** Who holds a role in one room. */
 export interface RoomRoles {
@@ -52,14 +53,7 @@ export class RoomRolesService {
 
   /** Replaces the kept roles after a change made on this node. */
   keep(room: string, roles: RoomRoles): void {
-    this.rooms.delete(room);
-    this.rooms.set(room, roles);
-    if (this.rooms.size > ROOMS_KEPT) {
-      const oldest = this.rooms.keys().next().value;
-      if (oldest !== undefined) {
-        this.rooms.delete(oldest);
-      }
-    }
+    keepRecent(this.rooms, room, roles, ROOMS_KEPT);
   }
 
   /** `userId`'s role in `room` as kept (rooms are loaded when someone enters them). */

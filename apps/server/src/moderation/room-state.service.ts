@@ -6,6 +6,7 @@ import { CHAT_STORE } from '../storage/storage.module.js';
 import type { ChatStore } from '../storage/chat-store.js';
 import type { RoomRecord } from '../storage/moderation-store.js';
 import { RoomRolesService } from './room-roles.service.js';
+import { keepRecent } from '../common/keep-recent.js';
 
 /** What is kept of a room between requests: its settings and who is muted until when. */
 export interface RoomState {
@@ -61,14 +62,7 @@ export class RoomStateService {
       settings: settingsOf(record),
       mutes: new Map(mutes.map((mute) => [mute.userId, mute.until ?? Number.MAX_SAFE_INTEGER])),
     };
-    this.rooms.delete(room);
-    this.rooms.set(room, state);
-    if (this.rooms.size > ROOMS_KEPT) {
-      const oldest = this.rooms.keys().next().value;
-      if (oldest !== undefined) {
-        this.rooms.delete(oldest);
-      }
-    }
+    keepRecent(this.rooms, room, state, ROOMS_KEPT);
     return state;
   }
 
@@ -101,8 +95,8 @@ export class RoomStateService {
     if (!state) {
       return undefined;
     }
-    const until = this.mutedUntil(room, userId, now);
-    if (until !== undefined) {
+    const until = state.mutes.get(userId);
+    if (until !== undefined && until > now) {
       return mutedRefusal(until, now);
     }
     const seconds = state.settings.slow_mode_s;

@@ -24,3 +24,21 @@ export interface PresenceOutlet {
   /** How many of this node's sockets are in `channel`. */
   localListeners(channel: string): number;
 }
+
+/** A channel's sockets as Socket.IO reaches them (`server`, or `server.local` for this node's). */
+interface Channels {
+  to(channel: string): unknown;
+}
+interface Broadcast {
+  except(channel: string): Broadcast;
+  emit(event: string, payload: unknown): boolean;
+}
+
+/** Sends each emission as it is: to its channel or socket id, leaving out `except`. */
+export function sendEmissions(io: Channels, emissions: readonly Emission[]): void {
+  for (const { event, payload, to, except } of emissions) {
+    // Each emission pairs an event with its own payload type (see `Emission`).
+    const target = io.to(to) as Broadcast;
+    (except === undefined ? target : target.except(except)).emit(event, payload);
+  }
+}

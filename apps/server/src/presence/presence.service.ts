@@ -21,6 +21,7 @@ import { RoomRolesService } from '../moderation/room-roles.service.js';
 import { type Identity, type RoomMember, UsersService } from '../users/users.service.js';
 import type { Emission, PresenceOutlet } from './emission.js';
 import { byName, sameNames, sortedIndex } from './roster.js';
+import { keepRecent } from '../common/keep-recent.js';
 
 export interface Departure {
   username: string;
@@ -294,8 +295,9 @@ export class PresenceService implements OnModuleDestroy {
         shown = [...shown.slice(0, limit - 1), me];
       }
     }
-    // Roles are named as they are now (the kept list may be older than a role change).
-    shown = shown.map((user) => this.roles.withRole(newcomer.room, stripRole(user)));
+    // Roles are named as they are now (the kept list holds none: it may be older than a change);
+    // people without one are the same objects, not copies.
+    shown = shown.map((user) => this.roles.withRole(newcomer.room, user));
     return count > limit ? { users: shown, count, truncated: true } : { users: shown, count };
   }
 
@@ -326,13 +328,7 @@ export class PresenceService implements OnModuleDestroy {
       const people = [...names].map(([user_id, username]) => ({ user_id, username }));
       kept = { names, index: new MentionIndex(people) };
     }
-    this.clusterMentions.set(room, kept);
-    if (this.clusterMentions.size > CLUSTER_MENTION_ROOMS_KEPT) {
-      const oldest = this.clusterMentions.keys().next().value;
-      if (oldest !== undefined) {
-        this.clusterMentions.delete(oldest);
-      }
-    }
+    keepRecent(this.clusterMentions, room, kept, CLUSTER_MENTION_ROOMS_KEPT);
     return kept.index;
   }
 
@@ -434,10 +430,6 @@ export class PresenceService implements OnModuleDestroy {
     }
     return roster;
   }
-}
-
-function stripRole({ role: _role, ...user }: OnlineUser): OnlineUser {
-  return user;
 }
 
 function typingEmission(user: RoomMember, isTyping: boolean): Emission {
